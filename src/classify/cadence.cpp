@@ -1,0 +1,93 @@
+#include "classify/cadence.h"
+
+#include <cmath>
+
+namespace iotcensus::classify {
+
+namespace {
+int bucket_of(int64_t interval_ns) {
+  // bucket i >= 1 covers [2^((i-1)/3 - 3), 2^(i/3 - 3)) seconds
+  constexpr double kLowest = 0.125;
+  const double s = static_cast<double>(interval_ns) * 1e-9;
+  if (s < kLowest) return 0;
+  const int i = 1 + static_cast<int>(std::floor(std::log2(s / kLowest) *
+                                                CadenceHistogram::kBucketsPerOctave));
+  return i >= CadenceHistogram::kBuckets ? CadenceHistogram::kBuckets - 1 : i;
+}
+}  // namespace
+
+double CadenceHistogram::bucket_lower_s(int i) {
+  if (i <= 0) return 0.0;
+  return std::exp2(static_cast<double>(i - 1) / kBucketsPerOctave + kFirstOctave);
+}
+
+void CadenceHistogram::halve() {
+  for (auto& b : buckets_) b = static_cast<uint8_t>((b + 1) / 2);
+}
+
+void CadenceHistogram::add_interval_ns(int64_t interval_ns) {
+  if (interval_ns < 0) return;
+  uint8_t& b = buckets_[bucket_of(interval_ns)];
+  if (b == 255) halve();
+  ++b;
+}
+
+void CadenceHistogram::merge(const CadenceHistogram& other) {
+  for (int i = 0; i < kBuckets; ++i) {
+    unsigned sum = unsigned{buckets_[i]} + other.buckets_[i];
+    if (sum > 255) {
+      // Scale both down until the sum fits, keeping their proportions.
+      CadenceHistogram o = other;
+      while (true) {
+        halve();
+        o.halve();
+        bool fits = true;
+        for (int j = 0; j < kBuckets; ++j) fits &= unsigned{buckets_[j]} + o.buckets_[j] <= 255;
+        if (fits) break;
+      }
+      for (int j = 0; j < kBuckets; ++j) buckets_[j] = static_cast<uint8_t>(buckets_[j] + o.buckets_[j]);
+      return;
+    }
+  }
+  for (int i = 0; i < kBuckets; ++i) buckets_[i] = static_cast<uint8_t>(buckets_[i] + other.buckets_[i]);
+}
+
+uint32_t CadenceHistogram::intervals() const {
+  uint32_t n = 0;
+  for (auto b : buckets_) n += b;
+  return n;
+}
+
+double CadenceHistogram::quantile_s(double q) const {
+  const uint32_t n = intervals();
+  if (n == 0) return 0.0;
+  const double target = q * n;
+  double cumulative = 0;
+  for (int i = 0; i < kBuckets; ++i) {
+    if (buckets_[i] == 0) continue;
+    if (cumulative + buckets_[i] >= target) {
+      const double within = (target - cumulative) / buckets_[i];
+      if (i == 0) return bucket_lower_s(1) * within;
+      const double lo = bucket_lower_s(i);
+      const double hi = bucket_lower_s(i + 1);
+      return lo * std::pow(hi / lo, within);
+    }
+    cumulative += buckets_[i];
+  }
+  return bucket_lower_s(kBuckets);
+}
+
+double CadenceHistogram::spread_octaves() const {
+  const double q1 = quantile_s(0.25);
+  const double q3 = quantile_s(0.75);
+  if (q1 <= 0 || q3 <= 0) return 0.0;
+  return std::log2(q3 / q1);
+}
+
+CadenceHistogram CadenceHistogram::from_buckets(const std::array<uint8_t, kBuckets>& buckets) {
+  CadenceHistogram h;
+  h.buckets_ = buckets;
+  return h;
+}
+
+}  // namespace iotcensus::classify

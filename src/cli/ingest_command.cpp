@@ -1,0 +1,157 @@
+// `iotcensus ingest FILE...`: each capture is tallied in memory and merged into the store in one
+// transaction keyed by its content hash; a bad file is reported and the others go on.
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "capture/capture_file.h"
+#include "capture/content_hash.h"
+#include "cli/commands.h"
+#include "cli/ingest_pipeline.h"
+#include "cli/rule_options.h"
+#include "core/time_bin.h"
+#include "store/sqlite_store.h"
+
+namespace iotcensus::cli {
+
+namespace {
+
+struct IngestOptions {
+  std::vector<std::string> files;
+  std::string store = "census.db";
+  std::string bin_width = "hour";
+  bool json = false;
+  bool quiet = false;
+  RuleOptions rules;
+};
+
+nlohmann::json skipped_json(const decode::DecodeCounters& c) {
+  nlohmann::json j = nlohmann::json::object();
+  for (size_t i = 0; i < decode::kSkipReasonCount; ++i) {
+    if (c.skipped[i] != 0) j[std::string(decode::skip_reason_name(static_cast<decode::SkipReason>(i)))] = c.skipped[i];
+  }
+  return j;
+}
+
+nlohmann::json anomalies_json(const decode::DecodeCounters& c) {
+  nlohmann::json j = nlohmann::json::object();
+  for (size_t i = 0; i < decode::kAnomalyCount; ++i) {
+    if (c.anomalies[i] != 0) j[std::string(decode::anomaly_name(static_cast<decode::Anomaly>(i)))] = c.anomalies[i];
+  }
+  return j;
+}
+
+int run_ingest(const IngestOptions& o) {
+  auto width = core::parse_bin_width(o.bin_width);
+  if (!width) {
+    std::cerr << fmt::format("iotcensus ingest: --bin-width '{}' is not a width (hour, day, 15m, 3600)\n", o.bin_width);
+    return 2;
+  }
+  auto classifier = o.rules.load();
+  if (!classifier) {
+    std::cerr << "iotcensus ingest: " << classifier.error().message << "\n";
+    return 2;
+  }
+  auto store = store::SqliteStore::open(o.store, *width);
+  if (!store) {
+    std::cerr << "iotcensus ingest: " << store.error().message << "\n";
+    return 2;
+  }
+  int failures = 0;
+  for (const auto& path : o.files) {
+    nlohmann::json j;
+    j["file"] = path;
+    auto report_error = [&](const core::Error& e) {
+      ++failures;
+      j["status"] = "error";
+      j["error"] = e.message;
+      j["error_code"] = core::error_code_name(e.code);
+      std::cerr << "iotcensus ingest: " << e.message << "\n";
+      if (o.json) std::cout << j.dump() << std::endl;
+    };
+    auto file = capture::CaptureFile::open(path);
+    if (!file) {
+      report_error(file.error());
+      continue;
+    }
+    const std::string hash = capture::content_hash(file->data(), file->size());
+    j["content_hash"] = hash;
+    auto previous = store->find_capture(hash);
+    if (!previous) {
+      report_error(previous.error());
+      continue;
+    }
+    if (previous.value()) {
+      const auto& p = *previous.value();
+      j["status"] = "duplicate";
+      j["packets"] = p.records;
+      j["ntp_packets"] = p.ntp_packets;
+      j["skipped"] = nlohmann::json::object();
+      j["note"] = fmt::format("already ingested as {}; not counted again", p.path);
+      if (o.json) {
+        std::cout << j.dump() << std::endl;
+      } else if (!o.quiet) {
+        std::cout << fmt::format("{}: already ingested (as {}), not counted again\n", path, p.path);
+      }
+      continue;
+    }
+    auto tallied = tally_capture(file.value(), classifier.value(), store->base_bin_width_s());
+    if (!tallied) {
+      report_error(tallied.error());
+      continue;
+    }
+    const auto& t = tallied.value();
+    store::CaptureRecord record{hash, path, file->size(), t.summary.records, t.counters.ntp,
+                                t.first_ns, t.last_ns};
+    if (auto st = store->ingest(record, t.tallies); !st) {
+      report_error(st.error());
+      continue;
+    }
+    j["status"] = "ingested";
+    j["format"] = t.summary.format == capture::CaptureFormat::kPcap ? "pcap" : "pcapng";
+    j["packets"] = t.summary.records;
+    j["ntp_packets"] = t.counters.ntp;
+    j["skipped"] = skipped_json(t.counters);
+    j["anomalies"] = anomalies_json(t.counters);
+    j["sources"] = t.tallies.sources.size();
+    j["cut_short"] = t.summary.cut_short;
+    if (t.summary.cut_short) j["cut_short_detail"] = t.summary.cut_short_detail;
+    if (t.summary.unknown_interface) j["unknown_interface"] = t.summary.unknown_interface;
+    if (t.counters.ntp > 0) {
+      j["first"] = core::format_iso8601(core::floor_seconds(t.first_ns));
+      j["last"] = core::format_iso8601(core::floor_seconds(t.last_ns));
+    }
+    if (t.summary.cut_short) {
+      std::cerr << fmt::format("iotcensus ingest: {}: warning: capture cut short ({}); the {} complete records were ingested\n",
+                               path, t.summary.cut_short_detail, t.summary.records);
+    }
+    if (o.json) {
+      std::cout << j.dump() << std::endl;
+    } else if (!o.quiet) {
+      std::cout << fmt::format("{}: {} packets, {} NTP, {} sources\n", path, t.summary.records,
+                               t.counters.ntp, t.tallies.sources.size());
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+Command add_ingest_command(CLI::App& app) {
+  auto o = std::make_shared<IngestOptions>();
+  auto* sub = app.add_subcommand("ingest", "Read capture files (pcap, pcapng) into the census store");
+  sub->add_option("files", o->files, "Capture files")->required();
+  sub->add_option("--store", o->store, "Store file (SQLite)")->capture_default_str();
+  sub->add_option("--bin-width", o->bin_width,
+                  "Base bin width of a new store (hour, day, 15m, 3600...); reports use multiples")
+      ->capture_default_str();
+  sub->add_flag("--json", o->json, "Print one JSON object per file (see docs/formats.md)");
+  sub->add_flag("-q,--quiet", o->quiet, "Print only errors and warnings");
+  o->rules.add_to(*sub);
+  return {sub, [o] { return run_ingest(*o); }};
+}
+
+}  // namespace iotcensus::cli

@@ -1,0 +1,590 @@
+// Crypto-PAn implementation: AES-128 via OpenSSL EVP, every address's AES inputs batched into
+// one ECB call, plus set-associative caches (/24 tables for IPv4; exact, /64 and /48 for IPv6).
+#include "privacy/crypto_pan.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+#include <utility>
+
+namespace iotcensus::privacy {
+namespace {
+
+// Crypto-PAn facts: bit i of the output is bit i of the input XOR the first bit of
+// AES_k(first i bits of the input || bits i..127 of the padding block). All inputs of one
+// address depend only on that address, so they can be encrypted together in one ECB batch.
+constexpr std::size_t kBlockBytes = 16;
+constexpr std::size_t kWays = 8;     // IPv6 caches: 8-way sets, LRU inside a set
+constexpr std::size_t kV4Ways = 8;   // IPv4 cache: 8-way sets, round-robin replacement
+constexpr std::size_t kMaxSets = std::size_t{1} << 32;  // reduce() maps onto at most 2^32 sets
+constexpr unsigned kV4PrefixBits = 24;
+constexpr std::size_t kV4TableNodes = 255;  // inner nodes of the binary trie over the last byte
+constexpr std::size_t kV4MaxBlocks = kV4PrefixBits + kV4TableNodes;
+constexpr std::size_t kV6MaxBlocks = 128;
+constexpr std::uint32_t kV4PrefixMaskBits = 0xFFFFFF00u;
+constexpr std::uint32_t kV4CompleteFlag = 1u;  // kept in the unused low byte of a stored prefix mask
+constexpr std::uint32_t kV4TagValid = 1u << 24;  // tag = (address >> 8) | kV4TagValid; 0 = empty
+constexpr std::uint64_t kTop48 = 0xFFFFFFFFFFFF0000ull;
+
+static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big);
+
+std::uint64_t to_big_endian(std::uint64_t v) {
+  if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(v);
+  return v;
+}
+std::uint32_t to_big_endian(std::uint32_t v) {
+  if constexpr (std::endian::native == std::endian::little) return __builtin_bswap32(v);
+  return v;
+}
+
+std::uint64_t load_be64(const std::uint8_t* p) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, p, sizeof(v));
+  return to_big_endian(v);
+}
+
+void store_be64(std::uint8_t* p, std::uint64_t v) {
+  v = to_big_endian(v);
+  std::memcpy(p, &v, sizeof(v));
+}
+
+void store_be32(std::uint8_t* p, std::uint32_t v) {
+  v = to_big_endian(v);
+  std::memcpy(p, &v, sizeof(v));
+}
+
+// Mask with the first `bits` (0..32) most significant bits set.
+std::uint32_t top_mask32(unsigned bits) { return bits == 0 ? 0u : ~std::uint32_t{0} << (32 - bits); }
+std::uint64_t top_mask64(unsigned bits) { return bits == 0 ? 0u : ~std::uint64_t{0} << (64 - bits); }
+
+std::uint64_t mix64(std::uint64_t x) {
+  x ^= x >> 31;
+  x *= 0xD6E8FEB86659FD93ull;
+  x ^= x >> 32;
+  x *= 0xD6E8FEB86659FD93ull;
+  x ^= x >> 32;
+  return x;
+}
+
+// Maps a hash onto [0, sets) without needing a power-of-two set count.
+std::size_t reduce(std::uint64_t hash, std::size_t sets) {
+  return static_cast<std::size_t>(((hash >> 32) * static_cast<std::uint64_t>(sets)) >> 32);
+}
+
+void set_error(std::string* error, std::string text) {
+  if (error != nullptr) *error = std::move(text);
+}
+
+// Zero-initialised, 64-byte aligned array of a trivial type, mapped straight from the OS so that
+// pages are only backed once touched. Large arrays ask for transparent huge pages: cache lookups
+// are random accesses, and with 4 KiB pages nearly every one of them would also miss the TLB.
+template <typename T>
+class ZeroedArray {
+  static_assert(std::is_trivial_v<T>);
+
+ public:
+  ZeroedArray() = default;
+  ZeroedArray(const ZeroedArray&) = delete;
+  ZeroedArray& operator=(const ZeroedArray&) = delete;
+  ~ZeroedArray() { release(); }
+
+  bool allocate(std::size_t count) {
+    release();
+    if (count == 0) return true;
+    if (count > (SIZE_MAX - kHugePageBytes) / sizeof(T)) return false;
+    map_bytes_ = count * sizeof(T);
+    if (map_bytes_ >= kHugePageBytes) {
+      // Over-map by one huge page so the array can start on a huge-page boundary.
+      map_bytes_ += kHugePageBytes;
+    }
+    void* map = mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (map == MAP_FAILED) {
+      map_bytes_ = 0;
+      return false;
+    }
+    map_ = map;
+    auto address = reinterpret_cast<std::uintptr_t>(map);
+    if (count * sizeof(T) >= kHugePageBytes) {
+      address = (address + kHugePageBytes - 1) & ~std::uintptr_t{kHugePageBytes - 1};
+      // Advisory only: without THP the array still works, just with more TLB misses.
+      (void)madvise(reinterpret_cast<void*>(address), count * sizeof(T), MADV_HUGEPAGE);
+    }
+    data_ = reinterpret_cast<T*>(address);
+    count_ = count;
+    return true;
+  }
+  void zero() {
+    if (count_ != 0) std::memset(static_cast<void*>(data_), 0, count_ * sizeof(T));
+  }
+  T* data() { return data_; }
+  std::size_t size() const { return count_; }
+  std::size_t bytes() const { return count_ * sizeof(T); }
+
+ private:
+  static constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
+
+  void release() {
+    if (map_ != nullptr) munmap(map_, map_bytes_);
+    map_ = nullptr;
+    map_bytes_ = 0;
+    data_ = nullptr;
+    count_ = 0;
+  }
+
+  void* map_ = nullptr;
+  std::size_t map_bytes_ = 0;
+  T* data_ = nullptr;
+  std::size_t count_ = 0;
+};
+
+struct U128 {
+  std::uint64_t hi;
+  std::uint64_t lo;
+};
+bool operator==(const U128& a, const U128& b) { return a.hi == b.hi && a.lo == b.lo; }
+
+// Set-associative cache (kWays ways) with LRU replacement inside a set. A stamp of 0 marks an empty way.
+template <typename Key, typename Value>
+class AssocCache {
+ public:
+  struct Set {
+    Key keys[kWays];
+    Value values[kWays];
+    std::uint64_t stamps[kWays];
+  };
+
+  bool init(std::size_t budget_bytes) {
+    const std::size_t sets = std::min<std::size_t>(budget_bytes / sizeof(Set), kMaxSets);
+    return sets_.allocate(sets);
+  }
+  bool enabled() const { return sets_.size() != 0; }
+  void clear() { sets_.zero(); }
+  std::size_t bytes() const { return sets_.bytes(); }
+
+  const Value* find(const Key& key, std::uint64_t hash, std::uint64_t tick) {
+    Set& set = sets_.data()[reduce(hash, sets_.size())];
+    for (std::size_t w = 0; w < kWays; ++w) {
+      if (set.stamps[w] != 0 && set.keys[w] == key) {
+        set.stamps[w] = tick;
+        return &set.values[w];
+      }
+    }
+    return nullptr;
+  }
+
+  // Returns true when a live entry was evicted to make room.
+  bool insert(const Key& key, const Value& value, std::uint64_t hash, std::uint64_t tick) {
+    Set& set = sets_.data()[reduce(hash, sets_.size())];
+    std::size_t victim = 0;
+    for (std::size_t w = 0; w < kWays; ++w) {
+      if (set.stamps[w] == 0 || set.keys[w] == key) {
+        victim = w;
+        break;
+      }
+      if (set.stamps[w] < set.stamps[victim]) victim = w;
+    }
+    const bool evicted = set.stamps[victim] != 0 && !(set.keys[victim] == key);
+    set.keys[victim] = key;
+    set.values[victim] = value;
+    set.stamps[victim] = tick;
+    return evicted;
+  }
+
+ private:
+  ZeroedArray<Set> sets_;
+};
+
+// IPv4 cache: a hit reads one 64-byte line of tags and prefix masks, then one line of a table.
+// Hits write nothing (replacement is round-robin per set), so the tag lines stay clean.
+struct alignas(64) V4Set {
+  std::uint32_t tags[kV4Ways];   // (address >> 8) | kV4TagValid; 0 = empty way
+  std::uint32_t masks[kV4Ways];  // anonymization mask of bits 0..23 (in bits 8..31) | kV4CompleteFlag
+};
+static_assert(sizeof(V4Set) == 64);
+
+struct alignas(64) V4Table {
+  std::uint8_t last_byte[256];  // anonymization mask of bits 24..31 for each last byte
+  std::uint64_t valid[4];       // which entries of last_byte are filled (only read while not complete)
+  std::uint32_t lazy_fills;
+};
+
+}  // namespace
+
+struct CryptoPan::State {
+  State() = default;
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    if (ctx != nullptr) EVP_CIPHER_CTX_free(ctx);
+    OPENSSL_cleanse(&pad_hi, sizeof(pad_hi));
+    OPENSSL_cleanse(&pad_lo, sizeof(pad_lo));
+    OPENSSL_cleanse(v4_in.data(), v4_in.size());
+    OPENSSL_cleanse(v6_in.data(), v6_in.size());
+    OPENSSL_cleanse(out.data(), out.size());
+  }
+
+  // Encrypts `blocks` blocks from `in` into `out`. Fails closed: emitting an address that was not
+  // anonymized is worse than stopping.
+  void encrypt(const std::uint8_t* in, std::size_t blocks) {
+    int out_len = 0;
+    const int in_len = static_cast<int>(blocks * kBlockBytes);
+    if (EVP_EncryptUpdate(ctx, out.data(), &out_len, in, in_len) != 1 || out_len != in_len) {
+      std::fputs("iotcensus: Crypto-PAn AES encryption failed; aborting\n", stderr);
+      std::abort();
+    }
+    stats.aes_calls += blocks;
+  }
+
+  // The helpers below copy members into locals first: stores through uint8_t pointers may alias
+  // anything, which would otherwise make the compiler reload members on every iteration.
+
+  // Writes into v4_in (pad already there) the inputs for bit positions [from, to) of `address`.
+  void build_v4_range(std::size_t first_block, std::uint32_t address, unsigned from, unsigned to) {
+    const std::uint32_t pad = pad_v4;
+    std::uint8_t* dst = v4_in.data() + first_block * kBlockBytes;
+    for (unsigned pos = from; pos < to; ++pos, dst += kBlockBytes) {
+      const std::uint32_t keep = top_mask32(pos);
+      store_be32(dst, (address & keep) | (pad & ~keep));
+    }
+  }
+
+  std::uint32_t extract_v4_range(std::size_t first_block, unsigned from, unsigned to) const {
+    const std::uint8_t* src = out.data() + first_block * kBlockBytes;
+    std::uint32_t mask = 0;
+    for (unsigned pos = from; pos < to; ++pos, src += kBlockBytes) {
+      mask |= static_cast<std::uint32_t>(*src >> 7) << (31 - pos);
+    }
+    return mask;
+  }
+
+  // Inputs for the 255 trie nodes below a /24: node n (1..255) at depth d = bit_width(n) - 1
+  // stands for the last-byte prefix n - 2^d of d bits, i.e. bit position 24 + d.
+  void build_v4_table(std::size_t first_block, std::uint32_t prefix24) {
+    const std::uint32_t pad = pad_v4;
+    std::uint8_t* dst = v4_in.data() + first_block * kBlockBytes;
+    for (unsigned depth = 0; depth < 8; ++depth) {
+      const std::uint32_t keep = top_mask32(kV4PrefixBits + depth);
+      const std::uint32_t fill = pad & ~keep;
+      for (std::uint32_t bits = 0; bits < (1u << depth); ++bits, dst += kBlockBytes) {
+        const std::uint32_t address = (prefix24 << 8) | (bits << (8 - depth));
+        store_be32(dst, (address & keep) | fill);
+      }
+    }
+  }
+
+  void extract_v4_table(std::size_t first_block, V4Table& table) const {
+    const std::uint8_t* src = out.data() + first_block * kBlockBytes;
+    std::uint8_t partial[256];  // partial[n]: mask bits of the path from the root down to node n
+    partial[0] = 0;
+    unsigned node = 1;
+    for (unsigned depth = 0; depth < 8; ++depth) {
+      for (unsigned i = 0; i < (1u << depth); ++i, ++node, src += kBlockBytes) {
+        partial[node] = static_cast<std::uint8_t>(partial[node >> 1] | ((*src >> 7) << (7 - depth)));
+      }
+    }
+    for (unsigned v = 0; v < 256; ++v) table.last_byte[v] = partial[128 + (v >> 1)];
+    for (auto& word : table.valid) word = ~std::uint64_t{0};
+  }
+
+  std::uint32_t anonymize_v4_uncached(std::uint32_t address) {
+    build_v4_range(0, address, 0, 32);
+    encrypt(v4_in.data(), 32);
+    ++stats.cache_misses;
+    return address ^ extract_v4_range(0, 0, 32);
+  }
+
+  std::uint32_t anonymize_v4(std::uint32_t address) {
+    if (v4_sets.size() == 0) return anonymize_v4_uncached(address);
+    const std::uint32_t prefix = address >> 8;
+    const std::uint32_t tag = prefix | kV4TagValid;
+    const unsigned last = address & 0xFFu;
+    const std::size_t set_index = reduce(mix64(prefix ^ salt), v4_sets.size());
+    V4Set& set = v4_sets.data()[set_index];
+    for (std::size_t w = 0; w < kV4Ways; ++w) {
+      if (set.tags[w] != tag) continue;
+      V4Table& table = v4_tables.data()[set_index * kV4Ways + w];
+      const std::uint32_t stored = set.masks[w];
+      const std::uint32_t prefix_mask = stored & kV4PrefixMaskBits;
+      if ((stored & kV4CompleteFlag) != 0 || ((table.valid[last >> 6] >> (last & 63)) & 1u) != 0) {
+        ++stats.cache_hits;
+        return address ^ (prefix_mask | table.last_byte[last]);
+      }
+      ++stats.cache_misses;
+      if (table.lazy_fills >= lazy_limit) {
+        build_v4_table(0, prefix);
+        encrypt(v4_in.data(), kV4TableNodes);
+        extract_v4_table(0, table);
+        set.masks[w] = prefix_mask | kV4CompleteFlag;
+      } else {
+        build_v4_range(0, address, kV4PrefixBits, 32);
+        encrypt(v4_in.data(), 32 - kV4PrefixBits);
+        table.last_byte[last] = static_cast<std::uint8_t>(extract_v4_range(0, kV4PrefixBits, 32));
+        table.valid[last >> 6] |= std::uint64_t{1} << (last & 63);
+        ++table.lazy_fills;
+      }
+      return address ^ (prefix_mask | table.last_byte[last]);
+    }
+
+    // The /24 is not cached: take an empty way, else the next way in round-robin order.
+    ++stats.cache_misses;
+    std::size_t victim = kV4Ways;
+    for (std::size_t w = 0; w < kV4Ways; ++w) {
+      if (set.tags[w] == 0) {
+        victim = w;
+        break;
+      }
+    }
+    if (victim == kV4Ways) {
+      std::uint8_t& cursor = v4_cursors.data()[set_index];
+      victim = cursor % kV4Ways;
+      cursor = static_cast<std::uint8_t>((victim + 1) % kV4Ways);
+      ++stats.evictions;
+    }
+    V4Table& table = v4_tables.data()[set_index * kV4Ways + victim];
+    std::uint32_t stored = 0;
+    if (lazy_limit == 0) {
+      build_v4_range(0, address, 0, kV4PrefixBits);
+      build_v4_table(kV4PrefixBits, prefix);
+      encrypt(v4_in.data(), kV4MaxBlocks);
+      stored = extract_v4_range(0, 0, kV4PrefixBits) | kV4CompleteFlag;
+      extract_v4_table(kV4PrefixBits, table);
+    } else {
+      build_v4_range(0, address, 0, 32);
+      encrypt(v4_in.data(), 32);
+      const std::uint32_t mask = extract_v4_range(0, 0, 32);
+      stored = mask & kV4PrefixMaskBits;
+      table.valid[0] = table.valid[1] = table.valid[2] = table.valid[3] = 0;
+      table.valid[last >> 6] = std::uint64_t{1} << (last & 63);
+      table.last_byte[last] = static_cast<std::uint8_t>(mask);
+      table.lazy_fills = 1;
+    }
+    set.tags[victim] = tag;
+    set.masks[victim] = stored;
+    return address ^ ((stored & kV4PrefixMaskBits) | table.last_byte[last]);
+  }
+
+  // Writes into v6_in the inputs for bit positions [from, 128) of hi:lo.
+  void build_v6_range(std::uint64_t hi, std::uint64_t lo, unsigned from) {
+    const std::uint64_t phi = pad_hi;
+    const std::uint64_t plo = pad_lo;
+    std::uint8_t* dst = v6_in.data();
+    for (unsigned pos = from; pos < 64; ++pos, dst += kBlockBytes) {
+      const std::uint64_t keep = top_mask64(pos);
+      store_be64(dst, (hi & keep) | (phi & ~keep));
+      store_be64(dst + 8, plo);
+    }
+    for (unsigned pos = std::max(from, 64u); pos < 128; ++pos, dst += kBlockBytes) {
+      const std::uint64_t keep = top_mask64(pos - 64);
+      store_be64(dst, hi);
+      store_be64(dst + 8, (lo & keep) | (plo & ~keep));
+    }
+  }
+
+  // Collects the output bits of the blocks for positions [from, 128) into mask.
+  void extract_v6_range(unsigned from, U128& mask) const {
+    const std::uint8_t* src = out.data();
+    std::uint64_t mhi = mask.hi;
+    std::uint64_t mlo = mask.lo;
+    for (unsigned pos = from; pos < 64; ++pos, src += kBlockBytes) mhi |= (std::uint64_t{*src} >> 7) << (63 - pos);
+    for (unsigned pos = std::max(from, 64u); pos < 128; ++pos, src += kBlockBytes) {
+      mlo |= (std::uint64_t{*src} >> 7) << (127 - pos);
+    }
+    mask.hi = mhi;
+    mask.lo = mlo;
+  }
+
+  std::array<std::uint8_t, 16> anonymize_v6(const std::array<std::uint8_t, 16>& address) {
+    const std::uint64_t hi = load_be64(address.data());
+    const std::uint64_t lo = load_be64(address.data() + 8);
+    const std::uint64_t now = ++tick;
+    const U128 key{hi, lo};
+    const std::uint64_t exact_hash = mix64(hi ^ salt ^ mix64(lo));
+    U128 mask{0, 0};
+    bool found = false;
+    if (v6_exact.enabled()) {
+      if (const U128* cached = v6_exact.find(key, exact_hash, now)) {
+        mask = *cached;
+        found = true;
+      }
+    }
+    if (found) {
+      ++stats.cache_hits;
+    } else {
+      ++stats.cache_misses;
+      unsigned from = 0;
+      const std::uint64_t hash64 = mix64(hi ^ salt);
+      const std::uint64_t prefix48 = hi >> 16;
+      const std::uint64_t hash48 = mix64(prefix48 ^ ~salt);
+      if (v6_p64.enabled()) {
+        if (const std::uint64_t* cached = v6_p64.find(hi, hash64, now)) {
+          mask.hi = *cached;
+          from = 64;
+        }
+      }
+      if (from == 0 && v6_p48.enabled()) {
+        if (const std::uint64_t* cached = v6_p48.find(prefix48, hash48, now)) {
+          mask.hi = *cached;
+          from = 48;
+        }
+      }
+      build_v6_range(hi, lo, from);
+      encrypt(v6_in.data(), 128 - from);
+      extract_v6_range(from, mask);
+      if (from < 48 && v6_p48.enabled() && v6_p48.insert(prefix48, mask.hi & kTop48, hash48, now)) {
+        ++stats.evictions;
+      }
+      if (from < 64 && v6_p64.enabled() && v6_p64.insert(hi, mask.hi, hash64, now)) ++stats.evictions;
+      if (v6_exact.enabled() && v6_exact.insert(key, mask, exact_hash, now)) ++stats.evictions;
+    }
+    std::array<std::uint8_t, 16> result{};
+    store_be64(result.data(), hi ^ mask.hi);
+    store_be64(result.data() + 8, lo ^ mask.lo);
+    return result;
+  }
+
+  void clear_cache() {
+    v4_sets.zero();  // a zero tag marks a way empty; tables are rewritten on insert
+    v6_exact.clear();
+    v6_p64.clear();
+    v6_p48.clear();
+  }
+
+  std::size_t cache_bytes() const {
+    return v4_sets.bytes() + v4_tables.bytes() + v4_cursors.bytes() + v6_exact.bytes() + v6_p64.bytes() + v6_p48.bytes();
+  }
+
+  EVP_CIPHER_CTX* ctx = nullptr;
+  std::uint64_t pad_hi = 0;  // padding block, most significant half first
+  std::uint64_t pad_lo = 0;
+  std::uint32_t pad_v4 = 0;  // first 32 bits of the padding block
+  std::uint64_t salt = 0;    // secret hash salt so that crafted addresses cannot target one set
+  std::uint64_t tick = 0;
+  std::uint32_t lazy_limit = kDefaultV4LazyFillsBeforeFullTable;
+  CryptoPanStats stats;
+
+  ZeroedArray<V4Set> v4_sets;
+  ZeroedArray<V4Table> v4_tables;
+  ZeroedArray<std::uint8_t> v4_cursors;  // per set: next way to replace
+  AssocCache<U128, U128> v6_exact;
+  AssocCache<std::uint64_t, std::uint64_t> v6_p64;
+  AssocCache<std::uint64_t, std::uint64_t> v6_p48;
+
+  alignas(64) std::array<std::uint8_t, kV4MaxBlocks * kBlockBytes> v4_in{};  // pre-filled with the pad
+  alignas(64) std::array<std::uint8_t, kV6MaxBlocks * kBlockBytes> v6_in{};
+  alignas(64) std::array<std::uint8_t, kV4MaxBlocks * kBlockBytes> out{};
+};
+
+std::optional<CryptoPan> CryptoPan::create(std::span<const std::uint8_t> key, std::string* error) {
+  return create(key, CryptoPanOptions{}, error);
+}
+
+std::optional<CryptoPan> CryptoPan::create(std::span<const std::uint8_t> key, const CryptoPanOptions& options,
+                                           std::string* error) {
+  if (key.size() != kCryptoPanKeyBytes) {
+    set_error(error, "Crypto-PAn key must be " + std::to_string(kCryptoPanKeyBytes) + " bytes, got " +
+                         std::to_string(key.size()));
+    return std::nullopt;
+  }
+  auto state = std::make_unique<State>();
+  state->ctx = EVP_CIPHER_CTX_new();
+  if (state->ctx == nullptr) {
+    set_error(error, "EVP_CIPHER_CTX_new failed");
+    return std::nullopt;
+  }
+  if (EVP_EncryptInit_ex(state->ctx, EVP_aes_128_ecb(), nullptr, key.data(), nullptr) != 1 ||
+      EVP_CIPHER_CTX_set_padding(state->ctx, 0) != 1) {
+    set_error(error, "cannot initialise AES-128-ECB");
+    return std::nullopt;
+  }
+
+  // Padding block = AES_k(last 16 key bytes); hash salt = AES_k(padding block), never output.
+  std::uint8_t block[2 * kBlockBytes];
+  std::memcpy(block, key.data() + kBlockBytes, kBlockBytes);
+  state->encrypt(block, 1);
+  std::memcpy(block, state->out.data(), kBlockBytes);
+  state->pad_hi = load_be64(block);
+  state->pad_lo = load_be64(block + 8);
+  state->pad_v4 = static_cast<std::uint32_t>(state->pad_hi >> 32);
+  for (std::size_t i = 0; i < kV4MaxBlocks; ++i) {
+    std::memcpy(&state->v4_in[i * kBlockBytes], block, kBlockBytes);
+  }
+  state->encrypt(block, 1);
+  state->salt = load_be64(state->out.data());
+  OPENSSL_cleanse(block, sizeof(block));
+  OPENSSL_cleanse(state->out.data(), state->out.size());
+
+  state->lazy_limit = options.v4_lazy_fills_before_full_table;
+  const std::size_t v4_sets = std::min<std::size_t>(
+      options.v4_cache_bytes / (sizeof(V4Set) + kV4Ways * sizeof(V4Table) + 1), kMaxSets);
+  if (!state->v4_sets.allocate(v4_sets) || !state->v4_tables.allocate(v4_sets * kV4Ways) ||
+      !state->v4_cursors.allocate(v4_sets)) {
+    set_error(error, "cannot allocate the IPv4 Crypto-PAn cache");
+    return std::nullopt;
+  }
+  // IPv6 budget: half for exact addresses, 3/8 for /64 prefixes, 1/8 for /48 prefixes.
+  const std::size_t v6 = options.v6_cache_bytes;
+  if (!state->v6_exact.init(v6 / 2) || !state->v6_p64.init(v6 / 8 * 3) || !state->v6_p48.init(v6 / 8)) {
+    set_error(error, "cannot allocate the IPv6 Crypto-PAn cache");
+    return std::nullopt;
+  }
+  return CryptoPan(std::move(state));
+}
+
+CryptoPan::CryptoPan(std::unique_ptr<State> state) : state_(std::move(state)) {}
+CryptoPan::CryptoPan(CryptoPan&& other) noexcept = default;
+CryptoPan& CryptoPan::operator=(CryptoPan&& other) noexcept = default;
+CryptoPan::~CryptoPan() = default;
+
+std::uint32_t CryptoPan::anonymize_v4(std::uint32_t address_host_order) {
+  return state_->anonymize_v4(address_host_order);
+}
+
+std::array<std::uint8_t, 16> CryptoPan::anonymize_v6(const std::array<std::uint8_t, 16>& address) {
+  return state_->anonymize_v6(address);
+}
+
+CryptoPanStats CryptoPan::stats() const { return state_->stats; }
+
+void CryptoPan::clear_cache() { state_->clear_cache(); }
+
+std::size_t CryptoPan::cache_capacity_bytes() const { return state_->cache_bytes(); }
+
+std::optional<std::array<std::uint8_t, kCryptoPanKeyBytes>> parse_key_hex(std::string_view hex, std::string* error) {
+  constexpr std::string_view kSpace = " \t\r\n\v\f";
+  const std::size_t begin = hex.find_first_not_of(kSpace);
+  if (begin == std::string_view::npos) {
+    set_error(error, "Crypto-PAn key is empty (expected 64 hex characters)");
+    return std::nullopt;
+  }
+  hex = hex.substr(begin, hex.find_last_not_of(kSpace) - begin + 1);
+  if (hex.size() != 2 * kCryptoPanKeyBytes) {
+    set_error(error, "Crypto-PAn key must be 64 hex characters, got " + std::to_string(hex.size()));
+    return std::nullopt;
+  }
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::array<std::uint8_t, kCryptoPanKeyBytes> key{};
+  for (std::size_t i = 0; i < hex.size(); ++i) {
+    const int value = nibble(hex[i]);
+    if (value < 0) {
+      set_error(error, "Crypto-PAn key has a non-hex character at position " + std::to_string(i));
+      return std::nullopt;
+    }
+    key[i / 2] = static_cast<std::uint8_t>((key[i / 2] << 4) | value);
+  }
+  return key;
+}
+
+}  // namespace iotcensus::privacy

@@ -1,0 +1,80 @@
+// Crypto-PAn: prefix-preserving IPv4/IPv6 address anonymization (Xu, Fan, Ammar, Moon 2002) on AES-128.
+// One CryptoPan owns an OpenSSL AES context plus a bounded prefix cache; use one object per thread.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace iotcensus::privacy {
+
+inline constexpr std::size_t kCryptoPanKeyBytes = 32;
+// Default cache budgets. Memory is reserved up front but only touched as entries are used.
+inline constexpr std::size_t kDefaultV4CacheBytes = std::size_t{32} << 20;
+inline constexpr std::size_t kDefaultV6CacheBytes = std::size_t{16} << 20;
+// A cached /24 first fills its 256-entry last-byte table lazily (8 AES blocks per new last byte);
+// after this many lazy fills it computes the whole table at once (255 AES blocks in one batch).
+inline constexpr std::uint32_t kDefaultV4LazyFillsBeforeFullTable = 2;
+
+struct CryptoPanStats {
+  // An address answered entirely from the cache (no AES work) counts as a hit, any other as a miss.
+  std::uint64_t cache_hits = 0;
+  std::uint64_t cache_misses = 0;
+  // Entries dropped from any cache level to make room (IPv4: round-robin within an 8-way set;
+  // IPv6: least recently used entry of an 8-way set).
+  std::uint64_t evictions = 0;
+  // Number of AES-128 block encryptions done (batched into few EVP calls; the key schedule's
+  // one-off encryptions of the pad and hash salt are included).
+  std::uint64_t aes_calls = 0;
+};
+
+struct CryptoPanOptions {
+  // Memory budget of the IPv4 cache: per-/24 entries holding the anonymized 24-bit prefix and a
+  // table of the 256 anonymized last bytes. 0 disables the IPv4 cache.
+  std::size_t v4_cache_bytes = kDefaultV4CacheBytes;
+  // Memory budget of the IPv6 caches (exact address, /64 and /48 prefixes). 0 disables them.
+  std::size_t v6_cache_bytes = kDefaultV6CacheBytes;
+  std::uint32_t v4_lazy_fills_before_full_table = kDefaultV4LazyFillsBeforeFullTable;
+};
+
+class CryptoPan {
+ public:
+  // key: exactly 32 bytes (bytes 0-15 the AES key, bytes 16-31 the pad seed, as in the original
+  // Crypto-PAn distribution). Returns std::nullopt and sets *error (when non-null) on failure.
+  static std::optional<CryptoPan> create(std::span<const std::uint8_t> key, std::string* error);
+  static std::optional<CryptoPan> create(std::span<const std::uint8_t> key, const CryptoPanOptions& options,
+                                         std::string* error);
+
+  CryptoPan(CryptoPan&& other) noexcept;
+  CryptoPan& operator=(CryptoPan&& other) noexcept;
+  CryptoPan(const CryptoPan&) = delete;
+  CryptoPan& operator=(const CryptoPan&) = delete;
+  ~CryptoPan();
+
+  // Address and result in host byte order (1.2.3.4 == 0x01020304). Must not be called on a
+  // moved-from object. Never throws; aborts the process if AES fails rather than emit raw data.
+  std::uint32_t anonymize_v4(std::uint32_t address_host_order);
+  // Address and result in network byte order (as in struct in6_addr).
+  std::array<std::uint8_t, 16> anonymize_v6(const std::array<std::uint8_t, 16>& address);
+
+  CryptoPanStats stats() const;
+  // Empties every cache (keeps the key). Counters are kept.
+  void clear_cache();
+  // Bytes reserved for the caches (upper bound of what they can touch).
+  std::size_t cache_capacity_bytes() const;
+
+ private:
+  struct State;
+  explicit CryptoPan(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Parses a key given as 64 hex characters (whitespace allowed around) into 32 bytes.
+std::optional<std::array<std::uint8_t, kCryptoPanKeyBytes>> parse_key_hex(std::string_view hex, std::string* error);
+
+}  // namespace iotcensus::privacy

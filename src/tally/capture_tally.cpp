@@ -1,0 +1,210 @@
+#include "tally/capture_tally.h"
+
+#include <algorithm>
+#include <climits>
+#include <tuple>
+
+#include "core/time_bin.h"
+
+namespace iotcensus::tally {
+
+namespace {
+struct BinClassKey {
+  int64_t bin;
+  uint16_t class_id;
+  friend bool operator==(const BinClassKey&, const BinClassKey&) = default;
+};
+struct BinClassHash {
+  uint64_t operator()(const BinClassKey& k) const {
+    return mix64(static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL ^ k.class_id);
+  }
+};
+struct BinSourceKey {
+  int64_t bin;
+  uint16_t class_id;
+  uint16_t flag;  // 0xffff when not about a flag
+  core::Address source;
+  friend bool operator==(const BinSourceKey&, const BinSourceKey&) = default;
+};
+struct BinSourceHash {
+  uint64_t operator()(const BinSourceKey& k) const {
+    return mix64(static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL ^
+                 (uint64_t{k.class_id} << 16 | k.flag) ^ k.source.hi * 0xc2b2ae3d27d4eb4fULL ^
+                 mix64(k.source.lo));
+  }
+};
+struct SourceKey {
+  core::Address source;
+  uint16_t class_id;
+  friend bool operator==(const SourceKey&, const SourceKey&) = default;
+};
+struct SourceHash {
+  uint64_t operator()(const SourceKey& k) const {
+    return mix64(k.source.hi * 0x9e3779b97f4a7c15ULL ^ k.source.lo ^ k.class_id);
+  }
+};
+constexpr uint16_t kNoFlag = 0xffff;
+}  // namespace
+
+CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s)
+    : classifier_(classifier), bin_width_s_(bin_width_s), index_(1 << 12), ports_(1 << 12) {}
+
+void CaptureTally::add(const core::Observation& obs) {
+  ++observations_;
+  first_ns_ = std::min(first_ns_, obs.time_ns);
+  last_ns_ = std::max(last_ns_, obs.time_ns);
+  const uint64_t mask = classifier_.match(obs);
+  uint32_t& slot = index_[EntryKey{obs.src, mask}];
+  if (slot == 0) {
+    Entry fresh;
+    fresh.key = EntryKey{obs.src, mask};
+    fresh.first_ns = obs.time_ns;
+    fresh.last_ns = obs.time_ns;
+    fresh.leading_class = classifier_.leading_class(mask);
+    entries_.push_back(fresh);
+    slot = static_cast<uint32_t>(entries_.size());
+  }
+  const uint32_t index = slot - 1;
+  Entry& e = entries_[index];
+  if (e.packets > 0) {
+    if (obs.time_ns >= e.last_ns) {
+      e.cadence.add_interval_ns(obs.time_ns - e.last_ns);
+      e.last_ns = obs.time_ns;
+    } else {
+      e.first_ns = std::min(e.first_ns, obs.time_ns);
+    }
+  }
+  ++e.packets;
+  e.bytes += obs.ip_length;
+  const int64_t bin = core::bin_start(core::floor_seconds(obs.time_ns), bin_width_s_);
+  const bool new_bin = bin != e.bin;
+  if (new_bin) {
+    if (e.bin != INT64_MIN) spill(index, e);
+    e.bin = bin;
+  }
+  ++e.bin_packets;
+  e.bin_bytes += obs.ip_length;
+  if (classifier_.evidence(e.leading_class, obs)) ++e.bin_evidence;
+  if (new_bin || obs.src_port != e.last_port) {
+    ports_[PortKey{index, obs.src_port, bin}];
+    e.last_port = obs.src_port;
+  }
+}
+
+void CaptureTally::spill(uint32_t index, Entry& e) {
+  bins_.push_back(BinRecord{index, e.bin, e.bin_packets, e.bin_bytes, e.bin_evidence});
+  e.bin_packets = 0;
+  e.bin_bytes = 0;
+  e.bin_evidence = 0;
+}
+
+TallySet CaptureTally::finish() {
+  TallySet out;
+  out.bin_width_s = bin_width_s_;
+  const auto& rules = classifier_.rules();
+  // Class ids: class rules in priority order, then "unclassified"; flag ids likewise.
+  std::vector<int> rule_to_id(rules.size(), -1);
+  for (size_t i = 0; i < rules.size(); ++i) {
+    if (rules[i].kind == classify::RuleKind::kClass) {
+      rule_to_id[i] = static_cast<int>(out.class_names.size());
+      out.class_names.push_back(rules[i].name);
+    } else {
+      rule_to_id[i] = static_cast<int>(out.flag_names.size());
+      out.flag_names.push_back(rules[i].name);
+    }
+  }
+  const uint16_t unclassified_id = static_cast<uint16_t>(out.class_names.size());
+  out.class_names.push_back(classify::kUnclassified);
+
+  for (uint32_t i = 0; i < entries_.size(); ++i) {
+    if (entries_[i].bin != INT64_MIN && entries_[i].bin_packets > 0) spill(i, entries_[i]);
+  }
+
+  // Resolve each entry once.
+  std::vector<uint16_t> entry_class(entries_.size());
+  std::vector<uint64_t> entry_flags(entries_.size());
+  std::vector<bool> keep_evidence(entries_.size());
+  FlatMap<SourceKey, uint32_t, SourceHash> source_index(entries_.size() * 2 + 16);
+  for (size_t i = 0; i < entries_.size(); ++i) {
+    const Entry& e = entries_[i];
+    const int rule = classifier_.resolve_class(e.key.mask, e.cadence);
+    entry_class[i] = rule < 0 ? unclassified_id : static_cast<uint16_t>(rule_to_id[rule]);
+    entry_flags[i] = classifier_.resolve_flags(e.key.mask, e.cadence);
+    keep_evidence[i] = rule >= 0 && rule == e.leading_class;
+    uint32_t& slot = source_index[SourceKey{e.key.address, entry_class[i]}];
+    if (slot == 0) {
+      SourceSummary s;
+      s.source = e.key.address;
+      s.class_id = entry_class[i];
+      s.first_ns = e.first_ns;
+      s.last_ns = e.last_ns;
+      out.sources.push_back(s);
+      slot = static_cast<uint32_t>(out.sources.size());
+    }
+    SourceSummary& s = out.sources[slot - 1];
+    s.first_ns = std::min(s.first_ns, e.first_ns);
+    s.last_ns = std::max(s.last_ns, e.last_ns);
+    s.packets += e.packets;
+    s.bytes += e.bytes;
+    s.cadence.merge(e.cadence);
+  }
+  std::sort(out.sources.begin(), out.sources.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.source, a.class_id) < std::tie(b.source, b.class_id);
+  });
+
+  FlatMap<BinClassKey, BinTotals, BinClassHash> totals(1024);
+  FlatMap<BinSourceKey, uint64_t, BinSourceHash> sources(bins_.size() * 2 + 16);
+  FlatMap<BinSourceKey, std::pair<uint64_t, uint64_t>, BinSourceHash> flags(1024);
+  for (const BinRecord& r : bins_) {
+    const uint16_t cls = entry_class[r.entry];
+    BinTotals& t = totals[BinClassKey{r.bin, cls}];
+    t.bin_start = r.bin;
+    t.class_id = cls;
+    t.packets += r.packets;
+    t.bytes += r.bytes;
+    if (keep_evidence[r.entry]) t.evidence_packets += r.evidence;
+    const core::Address& src = entries_[r.entry].key.address;
+    sources[BinSourceKey{r.bin, cls, kNoFlag, src}] += r.packets;
+    uint64_t f = entry_flags[r.entry];
+    while (f != 0) {
+      const int rule = __builtin_ctzll(f);
+      f &= f - 1;
+      const uint16_t flag = static_cast<uint16_t>(rule_to_id[rule]);
+      auto& fp = flags[BinSourceKey{r.bin, cls, flag, src}];
+      fp.first += r.packets;
+    }
+  }
+  totals.for_each([&](const BinClassKey&, const BinTotals& t) { out.totals.push_back(t); });
+  std::sort(out.totals.begin(), out.totals.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.bin_start, a.class_id) < std::tie(b.bin_start, b.class_id);
+  });
+  out.bin_sources.reserve(sources.size());
+  sources.for_each([&](const BinSourceKey& k, uint64_t packets) {
+    out.bin_sources.push_back(BinSource{k.bin, k.class_id, k.source, packets});
+  });
+  std::sort(out.bin_sources.begin(), out.bin_sources.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.bin_start, a.class_id, a.source) < std::tie(b.bin_start, b.class_id, b.source);
+  });
+  flags.for_each([&](const BinSourceKey& k, const std::pair<uint64_t, uint64_t>& v) {
+    out.bin_flags.push_back(BinFlag{k.bin, k.class_id, k.flag, k.source, v.first});
+  });
+  std::sort(out.bin_flags.begin(), out.bin_flags.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.bin_start, a.class_id, a.flag_id, a.source) <
+           std::tie(b.bin_start, b.class_id, b.flag_id, b.source);
+  });
+  ports_.for_each([&](const PortKey& k, const Unit&) {
+    out.bin_ports.push_back(BinPort{k.bin, entry_class[k.entry], k.port});
+  });
+  std::sort(out.bin_ports.begin(), out.bin_ports.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.bin_start, a.class_id, a.port) < std::tie(b.bin_start, b.class_id, b.port);
+  });
+  out.bin_ports.erase(std::unique(out.bin_ports.begin(), out.bin_ports.end(),
+                                  [](const auto& a, const auto& b) {
+                                    return a.bin_start == b.bin_start &&
+                                           a.class_id == b.class_id && a.port == b.port;
+                                  }),
+                      out.bin_ports.end());
+  return out;
+}
+
+}  // namespace iotcensus::tally

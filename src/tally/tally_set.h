@@ -1,0 +1,67 @@
+// The mergeable result of tallying one capture: per bin and class the packet and byte sums,
+// exact sets of sources and source ports, flag counts, and per source its first/last seen and
+// cadence. Classes and flags are indexes into the name tables; rows are sorted and unique.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "classify/cadence.h"
+#include "core/address.h"
+
+namespace iotcensus::tally {
+
+struct BinTotals {
+  int64_t bin_start = 0;  // seconds since epoch, UTC
+  uint16_t class_id = 0;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;             // IP bytes (IPv4 total length; IPv6 payload length + 40)
+  uint64_t evidence_packets = 0;  // packets that also met the class's evidence conditions
+};
+
+struct BinSource {
+  int64_t bin_start = 0;
+  uint16_t class_id = 0;
+  core::Address source;
+  uint64_t packets = 0;
+};
+
+struct BinPort {
+  int64_t bin_start = 0;
+  uint16_t class_id = 0;
+  uint16_t port = 0;
+};
+
+// A source that raised a flag in a bin (distinct sources are counted when reporting, so that
+// bins of any width and overlapping captures count each source once).
+struct BinFlag {
+  int64_t bin_start = 0;
+  uint16_t class_id = 0;
+  uint16_t flag_id = 0;
+  core::Address source;
+  uint64_t packets = 0;
+};
+
+struct SourceSummary {
+  core::Address source;
+  uint16_t class_id = 0;
+  int64_t first_ns = 0;
+  int64_t last_ns = 0;
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  classify::CadenceHistogram cadence;
+};
+
+struct TallySet {
+  int64_t bin_width_s = 3600;
+  std::vector<std::string> class_names;
+  std::vector<std::string> flag_names;
+  std::vector<BinTotals> totals;
+  std::vector<BinSource> bin_sources;
+  std::vector<BinPort> bin_ports;
+  std::vector<BinFlag> bin_flags;
+  std::vector<SourceSummary> sources;
+};
+
+}  // namespace iotcensus::tally
