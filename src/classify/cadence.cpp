@@ -1,5 +1,6 @@
 #include "classify/cadence.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace iotcensus::classify {
@@ -25,31 +26,35 @@ void CadenceHistogram::halve() {
   for (auto& b : buckets_) b = static_cast<uint8_t>((b + 1) / 2);
 }
 
+void CadenceHistogram::saturate() {
+  halve();
+  if (shift_ < kMaxShift) ++shift_;
+}
+
 void CadenceHistogram::add_interval_ns(int64_t interval_ns) {
   if (interval_ns < 0) return;
+  if (shift_ > 0) {
+    ++tick_;
+    if ((tick_ & ((1u << shift_) - 1)) != 0) return;
+  }
   uint8_t& b = buckets_[bucket_of(interval_ns)];
-  if (b == 255) halve();
+  if (b == 255) saturate();
   ++b;
 }
 
 void CadenceHistogram::merge(const CadenceHistogram& other) {
-  for (int i = 0; i < kBuckets; ++i) {
-    unsigned sum = unsigned{buckets_[i]} + other.buckets_[i];
-    if (sum > 255) {
-      // Scale both down until the sum fits, keeping their proportions.
-      CadenceHistogram o = other;
-      while (true) {
-        halve();
-        o.halve();
-        bool fits = true;
-        for (int j = 0; j < kBuckets; ++j) fits &= unsigned{buckets_[j]} + o.buckets_[j] <= 255;
-        if (fits) break;
-      }
-      for (int j = 0; j < kBuckets; ++j) buckets_[j] = static_cast<uint8_t>(buckets_[j] + o.buckets_[j]);
-      return;
-    }
+  // Bring both to the same sampling rate, then add, halving while a bucket would overflow.
+  CadenceHistogram o = other;
+  while (shift_ < o.shift_) saturate();
+  while (o.shift_ < shift_) o.saturate();
+  while (true) {
+    bool fits = true;
+    for (int j = 0; j < kBuckets; ++j) fits &= unsigned{buckets_[j]} + o.buckets_[j] <= 255;
+    if (fits) break;
+    saturate();
+    o.saturate();
   }
-  for (int i = 0; i < kBuckets; ++i) buckets_[i] = static_cast<uint8_t>(buckets_[i] + other.buckets_[i]);
+  for (int j = 0; j < kBuckets; ++j) buckets_[j] = static_cast<uint8_t>(buckets_[j] + o.buckets_[j]);
 }
 
 uint32_t CadenceHistogram::intervals() const {
@@ -84,9 +89,20 @@ double CadenceHistogram::spread_octaves() const {
   return std::log2(q3 / q1);
 }
 
-CadenceHistogram CadenceHistogram::from_buckets(const std::array<uint8_t, kBuckets>& buckets) {
+std::array<uint8_t, CadenceHistogram::kSerializedSize> CadenceHistogram::to_bytes() const {
+  std::array<uint8_t, kSerializedSize> out{};
+  std::copy(buckets_.begin(), buckets_.end(), out.begin());
+  out[kBuckets] = shift_;
+  out[kBuckets + 2] = static_cast<uint8_t>(tick_);
+  out[kBuckets + 3] = static_cast<uint8_t>(tick_ >> 8);
+  return out;
+}
+
+CadenceHistogram CadenceHistogram::from_bytes(const std::array<uint8_t, kSerializedSize>& b) {
   CadenceHistogram h;
-  h.buckets_ = buckets;
+  std::copy(b.begin(), b.begin() + kBuckets, h.buckets_.begin());
+  h.shift_ = std::min<uint8_t>(b[kBuckets], kMaxShift);
+  h.tick_ = static_cast<uint16_t>(b[kBuckets + 2] | (b[kBuckets + 3] << 8));
   return h;
 }
 

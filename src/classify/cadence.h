@@ -1,15 +1,21 @@
 // Per-source cadence: a 64-byte log-scale histogram of inter-arrival times (three buckets per
-// octave from 1/8 s to 3 days), mergeable by addition, with median and quartiles read from it.
+// octave from 1/8 s to 29 h, then one overflow bucket), mergeable, with median and quartiles.
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace iotcensus::classify {
 
+// Counters are one byte. When one would overflow, all are halved and from then on only every
+// 2^shift-th interval is recorded (systematic sampling), so a long capture keeps the proportions
+// of early and late intervals instead of forgetting the early ones.
 class CadenceHistogram {
  public:
-  static constexpr int kBuckets = 64;
+  static constexpr int kBuckets = 60;
+  static constexpr int kMaxShift = 15;
+  static constexpr size_t kSerializedSize = 64;
   static constexpr int kBucketsPerOctave = 3;
   static constexpr int kFirstOctave = -3;  // bucket 1 starts at 2^-3 s
 
@@ -17,7 +23,8 @@ class CadenceHistogram {
   // Adds another histogram (a later capture of the same source); halves both on overflow.
   void merge(const CadenceHistogram& other);
 
-  uint32_t intervals() const;  // count in the histogram (after any halving)
+  uint32_t intervals() const;  // intervals recorded (after sampling and halving)
+  uint64_t estimated_intervals() const { return uint64_t{intervals()} << shift_; }
   bool empty() const { return intervals() == 0; }
   // The q-quantile of inter-arrival time in seconds (geometric interpolation inside a bucket);
   // 0 when empty.
@@ -27,13 +34,18 @@ class CadenceHistogram {
   double spread_octaves() const;
 
   const std::array<uint8_t, kBuckets>& buckets() const { return buckets_; }
-  static CadenceHistogram from_buckets(const std::array<uint8_t, kBuckets>& buckets);
+  // The 64-byte form kept in the store: 60 buckets, shift, 0, tick (little-endian).
+  std::array<uint8_t, kSerializedSize> to_bytes() const;
+  static CadenceHistogram from_bytes(const std::array<uint8_t, kSerializedSize>& bytes);
   // Lower edge in seconds of bucket i (bucket 0 holds everything below 1/8 s).
   static double bucket_lower_s(int i);
 
  private:
   void halve();
+  void saturate();  // halve, and sample half as often from now on
   std::array<uint8_t, kBuckets> buckets_{};
+  uint8_t shift_ = 0;
+  uint16_t tick_ = 0;
 };
 
 }  // namespace iotcensus::classify

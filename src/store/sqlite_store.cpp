@@ -117,16 +117,17 @@ class Statement {
 
 // cadence_merge(a, b): sum of two 64-byte cadence histograms, used by the sources upsert.
 void cadence_merge(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  std::array<uint8_t, classify::CadenceHistogram::kBuckets> a{}, b{};
+  std::array<uint8_t, classify::CadenceHistogram::kSerializedSize> a{}, b{};
   if (sqlite3_value_bytes(argv[0]) == static_cast<int>(a.size())) {
     std::memcpy(a.data(), sqlite3_value_blob(argv[0]), a.size());
   }
   if (sqlite3_value_bytes(argv[1]) == static_cast<int>(b.size())) {
     std::memcpy(b.data(), sqlite3_value_blob(argv[1]), b.size());
   }
-  auto h = classify::CadenceHistogram::from_buckets(a);
-  h.merge(classify::CadenceHistogram::from_buckets(b));
-  sqlite3_result_blob(ctx, h.buckets().data(), static_cast<int>(a.size()), SQLITE_TRANSIENT);
+  auto h = classify::CadenceHistogram::from_bytes(a);
+  h.merge(classify::CadenceHistogram::from_bytes(b));
+  const auto out = h.to_bytes();
+  sqlite3_result_blob(ctx, out.data(), static_cast<int>(out.size()), SQLITE_TRANSIENT);
 }
 
 }  // namespace
@@ -368,7 +369,8 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
       up.bind_blob(1, b.data(), b.size()).bind(2, class_ids[r.class_id]);
       up.bind(3, r.first_ns).bind(4, r.last_ns);
       up.bind(5, static_cast<int64_t>(r.packets)).bind(6, static_cast<int64_t>(r.bytes));
-      up.bind_blob(7, r.cadence.buckets().data(), r.cadence.buckets().size());
+      const auto cadence = r.cadence.to_bytes();
+      up.bind_blob(7, cadence.data(), cadence.size());
       if (up.step() != SQLITE_DONE) return fail("cannot write sources");
       up.reset();
     }
@@ -496,12 +498,12 @@ core::Result<std::vector<SourceRow>> SqliteStore::sources(
     r.last_ns = q.i64(3);
     r.packets = static_cast<uint64_t>(q.i64(4));
     std::string cad = q.blob(5);
-    std::array<uint8_t, classify::CadenceHistogram::kBuckets> buckets{};
-    if (cad.size() == buckets.size()) std::memcpy(buckets.data(), cad.data(), buckets.size());
-    auto h = classify::CadenceHistogram::from_buckets(buckets);
+    std::array<uint8_t, classify::CadenceHistogram::kSerializedSize> bytes{};
+    if (cad.size() == bytes.size()) std::memcpy(bytes.data(), cad.data(), bytes.size());
+    auto h = classify::CadenceHistogram::from_bytes(bytes);
     r.median_interval_s = h.median_s();
     r.spread_octaves = h.spread_octaves();
-    r.intervals = h.intervals();
+    r.intervals = static_cast<uint32_t>(std::min<uint64_t>(h.estimated_intervals(), UINT32_MAX));
     rows.push_back(std::move(r));
   }
   return rows;
