@@ -22,5 +22,7 @@ Command add_report_command(CLI::App& app);
 Command add_classes_command(CLI::App& app);
 Command add_sources_command(CLI::App& app);
 Command add_decode_command(CLI::App& app);
+Command add_anonymize_command(CLI::App& app);
+Command add_keygen_command(CLI::App& app);
 
 }  // namespace iotcensus::cli

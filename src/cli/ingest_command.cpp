@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <sys/stat.h>
+
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -13,7 +15,10 @@
 #include "cli/ingest_pipeline.h"
 #include "cli/rule_options.h"
 #include "core/time_bin.h"
+#include "privacy/crypto_pan.h"
+#include "privacy/key_file.h"
 #include "store/sqlite_store.h"
+#include "tally/remap_sources.h"
 
 namespace iotcensus::cli {
 
@@ -25,8 +30,56 @@ struct IngestOptions {
   std::string bin_width = "hour";
   bool json = false;
   bool quiet = false;
+  std::string key_file;  // default: iotcensus.key beside the store
+  bool raw_addresses = false;
   RuleOptions rules;
 };
+
+std::string default_key_path(const std::string& store) {
+  const auto slash = store.rfind('/');
+  return (slash == std::string::npos ? std::string() : store.substr(0, slash + 1)) + "iotcensus.key";
+}
+
+// The address policy of this ingest and, for pseudonyms, the Crypto-PAn instance to make them.
+struct Anonymizer {
+  store::AddressPolicy policy;
+  std::optional<privacy::CryptoPan> pan;
+};
+
+core::Result<Anonymizer> make_anonymizer(const IngestOptions& o, store::SqliteStore& store) {
+  Anonymizer a;
+  if (o.raw_addresses) {
+    a.policy = {"raw", ""};
+    return a;
+  }
+  const bool explicit_key = !o.key_file.empty();
+  const std::string path = explicit_key ? o.key_file : default_key_path(o.store);
+  core::Result<privacy::Key> key = privacy::read_key_file(path);
+  if (!key) {
+    struct stat st {};
+    if (explicit_key || stat(path.c_str(), &st) == 0) return key.error();
+    auto existing = store.address_policy();
+    if (existing && existing.value() && existing.value()->mode == "cryptopan") {
+      return core::make_error(
+          core::ErrorCode::kUsage,
+          fmt::format("{}: key file not found, but {} holds pseudonyms made with key fingerprint "
+                      "{}; pass that key with --key",
+                      path, o.store, existing.value()->key_fingerprint));
+    }
+    key = privacy::create_key_file(path);
+    if (!key) return key.error();
+    std::cerr << fmt::format(
+        "iotcensus ingest: created Crypto-PAn key {} (mode 0600); source addresses are stored as "
+        "pseudonyms made with it. Keep it to add captures later; --raw-addresses stores real "
+        "addresses instead.\n",
+        path);
+  }
+  std::string error;
+  a.pan = privacy::CryptoPan::create(key.value(), &error);
+  if (!a.pan) return core::make_error(core::ErrorCode::kUsage, path + ": " + error);
+  a.policy = {"cryptopan", privacy::key_fingerprint(key.value())};
+  return a;
+}
 
 nlohmann::json skipped_json(const decode::DecodeCounters& c) {
   nlohmann::json j = nlohmann::json::object();
@@ -60,6 +113,12 @@ int run_ingest(const IngestOptions& o) {
     std::cerr << "iotcensus ingest: " << store.error().message << "\n";
     return 2;
   }
+  auto anonymizer = make_anonymizer(o, store.value());
+  if (!anonymizer) {
+    std::cerr << "iotcensus ingest: " << anonymizer.error().message << "\n";
+    return 2;
+  }
+  auto& pan = anonymizer->pan;
   int failures = 0;
   for (const auto& path : o.files) {
     nlohmann::json j;
@@ -103,10 +162,16 @@ int run_ingest(const IngestOptions& o) {
       report_error(tallied.error());
       continue;
     }
-    const auto& t = tallied.value();
+    auto& t = tallied.value();
+    if (pan) {
+      tally::remap_sources(t.tallies, [&](const core::Address& a) {
+        return a.is_v4() ? core::Address::from_v4(pan->anonymize_v4(a.v4()))
+                         : core::Address::from_bytes(pan->anonymize_v6(a.bytes()));
+      });
+    }
     store::CaptureRecord record{hash, path, file->size(), t.summary.records, t.counters.ntp,
                                 t.first_ns, t.last_ns};
-    if (auto st = store->ingest(record, t.tallies); !st) {
+    if (auto st = store->ingest(record, t.tallies, anonymizer->policy); !st) {
       report_error(st.error());
       continue;
     }
@@ -150,6 +215,11 @@ Command add_ingest_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--json", o->json, "Print one JSON object per file (see docs/formats.md)");
   sub->add_flag("-q,--quiet", o->quiet, "Print only errors and warnings");
+  sub->add_option("--key", o->key_file,
+                  "Crypto-PAn key file for source pseudonyms (default: iotcensus.key beside the "
+                  "store, created on first use)");
+  sub->add_flag("--raw-addresses", o->raw_addresses,
+                "Store real source addresses instead of pseudonyms (reports say so)");
   o->rules.add_to(*sub);
   return {sub, [o] { return run_ingest(*o); }};
 }

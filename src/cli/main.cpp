@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   const iotcensus::cli::Command commands[] = {
       iotcensus::cli::add_ingest_command(app),  iotcensus::cli::add_report_command(app),
       iotcensus::cli::add_classes_command(app), iotcensus::cli::add_sources_command(app),
-      iotcensus::cli::add_decode_command(app),
+      iotcensus::cli::add_decode_command(app),    iotcensus::cli::add_anonymize_command(app),
+      iotcensus::cli::add_keygen_command(app),
   };
   try {
     app.parse(argc, argv);

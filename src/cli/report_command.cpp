@@ -58,6 +58,8 @@ int run_report(const ReportOptions& o) {
     return 2;
   }
   r.flags = std::move(flags.value());
+  auto policy = store->address_policy();
+  if (policy) r.addresses = policy.value();
   r.captures = std::move(captures.value());
   report::write_census(std::cout, r, format);
   return 0;

@@ -34,6 +34,9 @@ int run_sources(const SourcesOptions& o) {
     std::cerr << "iotcensus sources: " << rows.error().message << "\n";
     return 2;
   }
+  if (auto policy = store->address_policy(); policy && policy.value() && !o.csv) {
+    std::cout << "addresses: " << policy.value()->describe() << "\n";
+  }
   auto when = [](int64_t ns) { return core::format_iso8601(core::floor_seconds(ns)); };
   if (o.csv) {
     std::cout << "source,class,first_seen,last_seen,packets,intervals,median_interval_s,spread_octaves\n";

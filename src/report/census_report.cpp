@@ -29,6 +29,11 @@ void write_csv(std::ostream& out, const CensusReport& r) {
 void write_json(std::ostream& out, const CensusReport& r) {
   nlohmann::json j;
   j["bin_width_s"] = r.bin_width_s;
+  if (r.addresses) {
+    j["addresses"] = {{"mode", r.addresses->mode},
+                      {"key_fingerprint", r.addresses->key_fingerprint},
+                      {"description", r.addresses->describe()}};
+  }
   j["rows"] = nlohmann::json::array();
   for (const auto& row : r.rows) {
     j["rows"].push_back({{"bin_start", format_bin(row.bin_start, r.bin_width_s)},
@@ -65,8 +70,10 @@ void write_json(std::ostream& out, const CensusReport& r) {
 void write_table(std::ostream& out, const CensusReport& r) {
   uint64_t ntp = 0;
   for (const auto& c : r.captures) ntp += c.ntp_packets;
-  fmt::print(out, "iotcensus census: {} capture(s), {} NTP packets, bins of {} s\n\n",
+  fmt::print(out, "iotcensus census: {} capture(s), {} NTP packets, bins of {} s\n",
              r.captures.size(), ntp, r.bin_width_s);
+  if (r.addresses) fmt::print(out, "addresses: {}\n", r.addresses->describe());
+  out << "\n";
   if (r.rows.empty()) {
     out << "(no NTP traffic in the store)\n";
     return;

@@ -2,6 +2,7 @@
 // (CSV with a header row, JSON); the formats are documented in docs/formats.md.
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@ enum class Format { kTable, kCsv, kJson };
 
 struct CensusReport {
   int64_t bin_width_s = 86400;
+  std::optional<store::AddressPolicy> addresses;  // none: nothing ingested yet
   std::vector<store::CensusRow> rows;
   std::vector<store::FlagRow> flags;
   std::vector<store::CaptureRecord> captures;

@@ -67,6 +67,20 @@ struct ClassRow {
   uint64_t sources = 0;
 };
 
+// How the store's source addresses were written: all captures of a store share one policy,
+// because pseudonyms made with different keys (or mixed with raw addresses) would count one
+// device twice.
+struct AddressPolicy {
+  std::string mode;             // "cryptopan" or "raw"
+  std::string key_fingerprint;  // cryptopan: first 8 bytes of SHA-256(key), hex
+  bool operator==(const AddressPolicy&) const = default;
+  std::string describe() const {
+    if (mode == "raw") return "RAW source addresses (not anonymized; --raw-addresses)";
+    return "Crypto-PAn pseudonyms of source addresses (prefix-preserving; key fingerprint " +
+           key_fingerprint + ")";
+  }
+};
+
 struct CensusQuery {
   int64_t bin_width_s = 86400;  // a multiple of the store's base bin width
   std::optional<std::string> class_name;

@@ -263,7 +263,17 @@ core::Result<std::optional<CaptureRecord>> SqliteStore::find_capture(const std::
   return std::optional<CaptureRecord>{r};
 }
 
-core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::TallySet& t) {
+core::Result<std::optional<AddressPolicy>> SqliteStore::address_policy() {
+  Statement q(db_,
+              "SELECT (SELECT value FROM meta WHERE key='address_mode'), "
+              "(SELECT value FROM meta WHERE key='key_fingerprint')");
+  if (!q.ok() || q.step() != SQLITE_ROW) return error("cannot read address policy");
+  if (sqlite3_column_type(q.get(), 0) == SQLITE_NULL) return std::optional<AddressPolicy>{};
+  return std::optional<AddressPolicy>{AddressPolicy{q.text(0), q.text(1)}};
+}
+
+core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::TallySet& t,
+                                 const AddressPolicy& policy) {
   if (t.bin_width_s != base_bin_width_s_) {
     return make_error(ErrorCode::kStore,
                       fmt::format("{}: tallies binned at {} s but the store keeps {} s bins", path_,
@@ -275,6 +285,22 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
     exec("ROLLBACK");
     return e;
   };
+  {
+    auto current = address_policy();
+    if (!current) return fail("cannot read address policy");
+    if (!current.value()) {
+      Statement ins(db_, "INSERT INTO meta(key, value) VALUES('address_mode', ?1), ('key_fingerprint', ?2)");
+      ins.bind(1, policy.mode).bind(2, policy.key_fingerprint);
+      if (ins.step() != SQLITE_DONE) return fail("cannot record address policy");
+    } else if (!(*current.value() == policy)) {
+      exec("ROLLBACK");
+      return make_error(
+          ErrorCode::kStore,
+          fmt::format("{}: this store holds {}; this ingest would write {}. Mixing them would count "
+                      "devices twice: use the store's own key (or --raw-addresses), or a new store",
+                      path_, current.value()->describe(), policy.describe()));
+    }
+  }
   {
     Statement ins(db_,
                   "INSERT INTO captures(content_hash, path, size, records, ntp_packets, first_ns, "

@@ -30,8 +30,12 @@ class SqliteStore {
 
   // The capture with this content hash, if it was ingested before.
   core::Result<std::optional<CaptureRecord>> find_capture(const std::string& content_hash);
-  // Adds a capture and its tallies in one transaction; kDuplicate if the hash is present.
-  core::Status ingest(const CaptureRecord& capture, const tally::TallySet& tallies);
+  // Adds a capture and its tallies in one transaction; kDuplicate if the hash is present, kStore
+  // if the store's address policy (set by its first ingest) differs from `policy`.
+  core::Status ingest(const CaptureRecord& capture, const tally::TallySet& tallies,
+                      const AddressPolicy& policy);
+  // The policy of the captures stored so far (none before the first ingest).
+  core::Result<std::optional<AddressPolicy>> address_policy();
 
   core::Result<std::vector<CensusRow>> census(const CensusQuery& query);
   core::Result<std::vector<FlagRow>> flags(const CensusQuery& query);

@@ -13,6 +13,7 @@ namespace iotcensus::store {
 namespace {
 
 constexpr int64_t kHour = 1052913600;  // 2003-05-14T12:00:00Z
+const AddressPolicy kRaw{"raw", ""};
 
 tally::TallySet tallies(const std::vector<std::pair<int64_t, std::string>>& bin_sources) {
   tally::TallySet t;
@@ -58,8 +59,8 @@ TEST(SqliteStore, MergesOverlappingCapturesAcrossBins) {
   auto s = SqliteStore::open(tmp.file("c.db"));
   ASSERT_TRUE(s) << s.error().message;
   // A sees 192.0.2.1 in hours 0 and 1; B overlaps: 192.0.2.1 again in hour 1, 192.0.2.2 in 1.
-  ASSERT_TRUE(s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}, {kHour + 3600, "192.0.2.1"}})));
-  ASSERT_TRUE(s->ingest(capture("b"), tallies({{kHour + 3600, "192.0.2.1"}, {kHour + 3600, "192.0.2.2"}})));
+  ASSERT_TRUE(s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}, {kHour + 3600, "192.0.2.1"}}), kRaw));
+  ASSERT_TRUE(s->ingest(capture("b"), tallies({{kHour + 3600, "192.0.2.1"}, {kHour + 3600, "192.0.2.2"}}), kRaw));
   auto hourly = census(s.value(), 3600);
   ASSERT_EQ(hourly.size(), 2u);
   EXPECT_EQ(hourly[0].sources, 1u);
@@ -90,8 +91,8 @@ TEST(SqliteStore, RefusesTheSameCaptureTwice) {
   testing::TempDir tmp;
   auto s = SqliteStore::open(tmp.file("c.db"));
   ASSERT_TRUE(s);
-  ASSERT_TRUE(s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}})));
-  auto again = s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}}));
+  ASSERT_TRUE(s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}}), kRaw));
+  auto again = s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}}), kRaw);
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code, core::ErrorCode::kDuplicate);
   auto rows = census(s.value(), 3600);
@@ -109,7 +110,7 @@ TEST(SqliteStore, AFailedIngestLeavesNothingBehind) {
   {
     auto s = SqliteStore::open(path);
     ASSERT_TRUE(s);
-    ASSERT_TRUE(s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}})));
+    ASSERT_TRUE(s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}}), kRaw));
   }
   // Make the store fail half-way through the next ingest (after captures, bin_tally and
   // bin_source rows were written): a trigger aborts the first bin_port insert.
@@ -124,7 +125,7 @@ TEST(SqliteStore, AFailedIngestLeavesNothingBehind) {
   auto s = SqliteStore::open(path);
   ASSERT_TRUE(s);
   auto before = census(s.value(), 3600);
-  auto failed = s->ingest(capture("b"), tallies({{kHour, "192.0.2.9"}, {kHour + 3600, "192.0.2.9"}}));
+  auto failed = s->ingest(capture("b"), tallies({{kHour, "192.0.2.9"}, {kHour + 3600, "192.0.2.9"}}), kRaw);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, core::ErrorCode::kStore);
   EXPECT_NE(failed.error().message.find("disk on fire"), std::string::npos);
@@ -140,6 +141,29 @@ TEST(SqliteStore, AFailedIngestLeavesNothingBehind) {
   EXPECT_EQ(caps->size(), 1u);
 }
 
+TEST(SqliteStore, RefusesToMixAddressPolicies) {
+  testing::TempDir tmp;
+  auto s = SqliteStore::open(tmp.file("c.db"));
+  ASSERT_TRUE(s);
+  const AddressPolicy key_a{"cryptopan", "00112233aabbccdd"};
+  const AddressPolicy key_b{"cryptopan", "ffeeddcc00112233"};
+  ASSERT_TRUE(s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}}), key_a));
+  auto other_key = s->ingest(capture("b"), tallies({{kHour, "192.0.2.2"}}), key_b);
+  ASSERT_FALSE(other_key);
+  EXPECT_NE(other_key.error().message.find("00112233aabbccdd"), std::string::npos);
+  auto raw = s->ingest(capture("c"), tallies({{kHour, "192.0.2.3"}}), kRaw);
+  ASSERT_FALSE(raw);
+  EXPECT_NE(raw.error().message.find("RAW"), std::string::npos);
+  ASSERT_TRUE(s->ingest(capture("d"), tallies({{kHour, "192.0.2.4"}}), key_a));
+  auto policy = s->address_policy();
+  ASSERT_TRUE(policy);
+  ASSERT_TRUE(policy.value());
+  EXPECT_EQ(*policy.value(), key_a);
+  auto rows = census(s.value(), 3600);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].sources, 2u);
+}
+
 TEST(SqliteStore, KeepsItsBinWidthAndChecksReportWidths) {
   testing::TempDir tmp;
   const std::string path = tmp.file("c.db");
@@ -150,7 +174,7 @@ TEST(SqliteStore, KeepsItsBinWidthAndChecksReportWidths) {
   auto bad = s->census({1000, std::nullopt});
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("not a multiple"), std::string::npos);
-  auto mismatch = s->ingest(capture("x"), tallies({{kHour, "192.0.2.1"}}));  // 3600 s tallies
+  auto mismatch = s->ingest(capture("x"), tallies({{kHour, "192.0.2.1"}}), kRaw);  // 3600 s tallies
   ASSERT_FALSE(mismatch);
 }
 
