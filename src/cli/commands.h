@@ -24,5 +24,6 @@ Command add_sources_command(CLI::App& app);
 Command add_decode_command(CLI::App& app);
 Command add_anonymize_command(CLI::App& app);
 Command add_keygen_command(CLI::App& app);
+Command add_export_command(CLI::App& app);
 
 }  // namespace iotcensus::cli

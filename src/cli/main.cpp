@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
       iotcensus::cli::add_ingest_command(app),  iotcensus::cli::add_report_command(app),
       iotcensus::cli::add_classes_command(app), iotcensus::cli::add_sources_command(app),
       iotcensus::cli::add_decode_command(app),    iotcensus::cli::add_anonymize_command(app),
-      iotcensus::cli::add_keygen_command(app),
+      iotcensus::cli::add_keygen_command(app),    iotcensus::cli::add_export_command(app),
   };
   try {
     app.parse(argc, argv);

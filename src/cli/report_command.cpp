@@ -19,6 +19,7 @@ struct ReportOptions {
   std::string format = "table";
   std::string bin = "day";
   std::string class_name;
+  uint32_t k = report::kDefaultK;
 };
 
 int run_report(const ReportOptions& o) {
@@ -60,6 +61,7 @@ int run_report(const ReportOptions& o) {
   r.flags = std::move(flags.value());
   auto policy = store->address_policy();
   if (policy) r.addresses = policy.value();
+  r.publication = report::apply_k_anonymity(r.rows, r.flags, o.k);
   r.captures = std::move(captures.value());
   report::write_census(std::cout, r, format);
   return 0;
@@ -75,6 +77,10 @@ Command add_report_command(CLI::App& app) {
   sub->add_option("--bin", o->bin, "Bin width: hour, day, week or e.g. 6h (a multiple of the store's)")
       ->capture_default_str();
   sub->add_option("--class", o->class_name, "Only this class");
+  sub->add_option("--k", o->k,
+                  "Suppress cells backed by fewer than k distinct sources (k-anonymity; 1 = off)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
   return {sub, [o] { return run_report(*o); }};
 }
 

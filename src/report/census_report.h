@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "report/publication.h"
 #include "store/census_store.h"
 
 namespace iotcensus::report {
@@ -16,6 +17,7 @@ enum class Format { kTable, kCsv, kJson };
 struct CensusReport {
   int64_t bin_width_s = 86400;
   std::optional<store::AddressPolicy> addresses;  // none: nothing ingested yet
+  PublicationNotes publication;                   // k and what it suppressed
   std::vector<store::CensusRow> rows;
   std::vector<store::FlagRow> flags;
   std::vector<store::CaptureRecord> captures;

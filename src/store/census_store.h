@@ -38,6 +38,7 @@ struct CensusRow {
   uint64_t source_ports = 0;
   uint64_t evidence_packets = 0;
   double packets_per_second = 0;  // packets over the bin width
+  bool suppressed = false;        // fewer than k distinct sources: numbers withheld on publication
 };
 
 struct FlagRow {
@@ -46,6 +47,7 @@ struct FlagRow {
   std::string flag;
   uint64_t packets = 0;
   uint64_t sources = 0;
+  bool suppressed = false;
 };
 
 struct SourceRow {

@@ -511,7 +511,7 @@ core::Result<std::vector<SourceRow>> SqliteStore::sources(
               "ORDER BY s.packets DESC, s.source LIMIT ?2");
   if (!q.ok()) return error("cannot query sources");
   if (class_name) q.bind(1, *class_name);
-  q.bind(2, static_cast<int64_t>(limit));
+  q.bind(2, limit > static_cast<size_t>(INT64_MAX) ? int64_t{-1} : static_cast<int64_t>(limit));
   std::vector<SourceRow> rows;
   while (q.step() == SQLITE_ROW) {
     SourceRow r;
