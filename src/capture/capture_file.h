@@ -22,6 +22,7 @@ struct CaptureSummary {
   uint64_t other_blocks = 0;      // pcapng blocks that are not packets (statistics, names...)
   uint32_t sections = 0;
   uint32_t interfaces = 0;
+  std::vector<uint32_t> link_types;  // of every interface described (pcap: the one)
   bool cut_short = false;         // the file ends inside a record; what came before was read
   std::string cut_short_detail;
 };

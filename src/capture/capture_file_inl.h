@@ -93,6 +93,7 @@ core::Result<CaptureSummary> CaptureFile::read_pcap(Visitor& visit) const {
   const uint32_t magic = load32(data_, swapped);
   const bool nano = magic == detail::kPcapMagicNano;
   const uint32_t link_type = load32(data_ + 20, swapped) & 0xffff;  // upper bits: FCS info
+  summary.link_types.push_back(link_type);
   size_t off = 24;
   RawPacket pkt;
   pkt.link_type = link_type;
@@ -210,6 +211,7 @@ core::Result<CaptureSummary> CaptureFile::read_pcapng(Visitor& visit) const {
           o += 4 + ((olen + 3u) & ~3u);
         }
         interfaces.push_back(itf);
+        summary.link_types.push_back(itf.link_type);
         ++summary.interfaces;
         break;
       }

@@ -26,7 +26,12 @@ core::Result<TalliedCapture> tally_capture(const capture::CaptureFile& file,
   const auto& counters = decoder.counters();
   const uint64_t unsupported =
       counters.skipped[static_cast<size_t>(decode::SkipReason::kUnsupportedLink)];
-  if (counters.frames > 0 && unsupported == counters.frames) {
+  bool any_supported = summary->link_types.empty();
+  for (uint32_t t : summary->link_types) {
+    any_supported |= decode::link_type_supported(t);
+    if (!decode::link_type_supported(t)) unsupported_link = t;
+  }
+  if (!any_supported || (counters.frames > 0 && unsupported == counters.frames)) {
     return core::make_error(
         core::ErrorCode::kUnsupportedLink,
         fmt::format("{}: unsupported link type {} (supported: Ethernet, Linux cooked v1/v2, raw "
