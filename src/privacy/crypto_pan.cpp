@@ -6,6 +6,10 @@
 #include <openssl/evp.h>
 #include <sys/mman.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -22,19 +26,21 @@ namespace {
 // AES_k(first i bits of the input || bits i..127 of the padding block). All inputs of one
 // address depend only on that address, so they can be encrypted together in one ECB batch.
 constexpr std::size_t kBlockBytes = 16;
-constexpr std::size_t kWays = 8;     // IPv6 caches: 8-way sets, LRU inside a set
-constexpr std::size_t kV4Ways = 8;   // IPv4 cache: 8-way sets, round-robin replacement
-constexpr std::size_t kMaxSets = std::size_t{1} << 32;  // reduce() maps onto at most 2^32 sets
+constexpr std::size_t kWays = 8;               // IPv6 caches: 8-way sets, LRU inside a set
+constexpr std::size_t kV4Ways = 8;             // IPv4 cache: 8-way sets, round-robin replacement
+constexpr std::size_t kMaxSets = 0xFFFFFFFFu;  // reduce() maps onto at most 2^32 - 1 sets
 constexpr unsigned kV4PrefixBits = 24;
 constexpr std::size_t kV4TableNodes = 255;  // inner nodes of the binary trie over the last byte
 constexpr std::size_t kV4MaxBlocks = kV4PrefixBits + kV4TableNodes;
 constexpr std::size_t kV6MaxBlocks = 128;
 constexpr std::uint32_t kV4PrefixMaskBits = 0xFFFFFF00u;
-constexpr std::uint32_t kV4CompleteFlag = 1u;  // kept in the unused low byte of a stored prefix mask
+constexpr std::uint32_t kV4CompleteFlag =
+    1u;  // kept in the unused low byte of a stored prefix mask
 constexpr std::uint32_t kV4TagValid = 1u << 24;  // tag = (address >> 8) | kV4TagValid; 0 = empty
 constexpr std::uint64_t kTop48 = 0xFFFFFFFFFFFF0000ull;
 
-static_assert(std::endian::native == std::endian::little || std::endian::native == std::endian::big);
+static_assert(std::endian::native == std::endian::little ||
+              std::endian::native == std::endian::big);
 
 std::uint64_t to_big_endian(std::uint64_t v) {
   if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(v);
@@ -62,8 +68,12 @@ void store_be32(std::uint8_t* p, std::uint32_t v) {
 }
 
 // Mask with the first `bits` (0..32) most significant bits set.
-std::uint32_t top_mask32(unsigned bits) { return bits == 0 ? 0u : ~std::uint32_t{0} << (32 - bits); }
-std::uint64_t top_mask64(unsigned bits) { return bits == 0 ? 0u : ~std::uint64_t{0} << (64 - bits); }
+std::uint32_t top_mask32(unsigned bits) {
+  return bits == 0 ? 0u : ~std::uint32_t{0} << (32 - bits);
+}
+std::uint64_t top_mask64(unsigned bits) {
+  return bits == 0 ? 0u : ~std::uint64_t{0} << (64 - bits);
+}
 
 std::uint64_t mix64(std::uint64_t x) {
   x ^= x >> 31;
@@ -105,7 +115,8 @@ class ZeroedArray {
       // Over-map by one huge page so the array can start on a huge-page boundary.
       map_bytes_ += kHugePageBytes;
     }
-    void* map = mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* map =
+        mmap(nullptr, map_bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (map == MAP_FAILED) {
       map_bytes_ = 0;
       return false;
@@ -149,9 +160,12 @@ struct U128 {
   std::uint64_t hi;
   std::uint64_t lo;
 };
-bool operator==(const U128& a, const U128& b) { return a.hi == b.hi && a.lo == b.lo; }
+bool operator==(const U128& a, const U128& b) {
+  return a.hi == b.hi && a.lo == b.lo;
+}
 
-// Set-associative cache (kWays ways) with LRU replacement inside a set. A stamp of 0 marks an empty way.
+// Set-associative cache (kWays ways) with LRU replacement inside a set. A stamp of 0 marks an empty
+// way.
 template <typename Key, typename Value>
 class AssocCache {
  public:
@@ -205,16 +219,37 @@ class AssocCache {
 // IPv4 cache: a hit reads one 64-byte line of tags and prefix masks, then one line of a table.
 // Hits write nothing (replacement is round-robin per set), so the tag lines stay clean.
 struct alignas(64) V4Set {
-  std::uint32_t tags[kV4Ways];   // (address >> 8) | kV4TagValid; 0 = empty way
-  std::uint32_t masks[kV4Ways];  // anonymization mask of bits 0..23 (in bits 8..31) | kV4CompleteFlag
+  std::uint32_t tags[kV4Ways];  // (address >> 8) | kV4TagValid; 0 = empty way
+  std::uint32_t
+      masks[kV4Ways];  // anonymization mask of bits 0..23 (in bits 8..31) | kV4CompleteFlag
 };
 static_assert(sizeof(V4Set) == 64);
 
 struct alignas(64) V4Table {
   std::uint8_t last_byte[256];  // anonymization mask of bits 24..31 for each last byte
-  std::uint64_t valid[4];       // which entries of last_byte are filled (only read while not complete)
+  std::uint64_t valid[4];  // which entries of last_byte are filled (only read while not complete)
   std::uint32_t lazy_fills;
 };
+
+// Bit w set when way w of the set holds `tag`. Branch-free: the matching way is random, so a
+// search loop would mispredict on most lookups.
+unsigned matching_ways(const V4Set& set, std::uint32_t tag) {
+#if defined(__SSE2__)
+  static_assert(kV4Ways == 8);
+  const __m128i needle = _mm_set1_epi32(static_cast<int>(tag));
+  const __m128i low = _mm_load_si128(reinterpret_cast<const __m128i*>(&set.tags[0]));
+  const __m128i high = _mm_load_si128(reinterpret_cast<const __m128i*>(&set.tags[4]));
+  const int low_bits = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(low, needle)));
+  const int high_bits = _mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(high, needle)));
+  return static_cast<unsigned>(low_bits | (high_bits << 4));
+#else
+  unsigned match = 0;
+  for (std::size_t w = 0; w < kV4Ways; ++w) {
+    match |= static_cast<unsigned>(set.tags[w] == tag) << w;
+  }
+  return match;
+#endif
+}
 
 }  // namespace
 
@@ -226,6 +261,9 @@ struct CryptoPan::State {
     if (ctx != nullptr) EVP_CIPHER_CTX_free(ctx);
     OPENSSL_cleanse(&pad_hi, sizeof(pad_hi));
     OPENSSL_cleanse(&pad_lo, sizeof(pad_lo));
+    OPENSSL_cleanse(&pad_v4, sizeof(pad_v4));
+    OPENSSL_cleanse(v4_node_low.data(), v4_node_low.size());
+    OPENSSL_cleanse(&salt, sizeof(salt));
     OPENSSL_cleanse(v4_in.data(), v4_in.size());
     OPENSSL_cleanse(v6_in.data(), v6_in.size());
     OPENSSL_cleanse(out.data(), out.size());
@@ -266,35 +304,46 @@ struct CryptoPan::State {
   }
 
   // Inputs for the 255 trie nodes below a /24: node n (1..255) at depth d = bit_width(n) - 1
-  // stands for the last-byte prefix n - 2^d of d bits, i.e. bit position 24 + d.
+  // stands for the last-byte prefix n - 2^d of d bits, i.e. bit position 24 + d. The first three
+  // bytes of every such input are the /24 itself; the last byte depends only on the node and the
+  // pad, so it is precomputed in v4_node_low.
   void build_v4_table(std::size_t first_block, std::uint32_t prefix24) {
-    const std::uint32_t pad = pad_v4;
+    const std::uint32_t high = prefix24 << 8;
     std::uint8_t* dst = v4_in.data() + first_block * kBlockBytes;
-    for (unsigned depth = 0; depth < 8; ++depth) {
-      const std::uint32_t keep = top_mask32(kV4PrefixBits + depth);
-      const std::uint32_t fill = pad & ~keep;
-      for (std::uint32_t bits = 0; bits < (1u << depth); ++bits, dst += kBlockBytes) {
-        const std::uint32_t address = (prefix24 << 8) | (bits << (8 - depth));
-        store_be32(dst, (address & keep) | fill);
-      }
+    for (std::size_t node = 1; node <= kV4TableNodes; ++node, dst += kBlockBytes) {
+      store_be32(dst, high | v4_node_low[node]);
     }
   }
 
+  void init_v4_node_low() {
+    for (unsigned node = 1; node <= kV4TableNodes; ++node) {
+      const unsigned depth = static_cast<unsigned>(std::bit_width(node)) - 1;
+      const std::uint32_t bits = (node - (1u << depth)) << (8 - depth);
+      const std::uint32_t keep = top_mask32(kV4PrefixBits + depth) & 0xFFu;
+      v4_node_low[node] = static_cast<std::uint8_t>((bits & keep) | (pad_v4 & ~keep & 0xFFu));
+    }
+  }
+
+  // Fills the last-byte table from the 255 node outputs: partial[n] collects the mask bits on the
+  // path from the root down to node n; each last byte takes the path of its depth-7 node.
   void extract_v4_table(std::size_t first_block, V4Table& table) const {
     const std::uint8_t* src = out.data() + first_block * kBlockBytes;
-    std::uint8_t partial[256];  // partial[n]: mask bits of the path from the root down to node n
+    std::uint8_t partial[256];
     partial[0] = 0;
     unsigned node = 1;
     for (unsigned depth = 0; depth < 8; ++depth) {
       for (unsigned i = 0; i < (1u << depth); ++i, ++node, src += kBlockBytes) {
-        partial[node] = static_cast<std::uint8_t>(partial[node >> 1] | ((*src >> 7) << (7 - depth)));
+        partial[node] = static_cast<std::uint8_t>(partial[node >> 1] | ((*src & 0x80u) >> depth));
       }
     }
-    for (unsigned v = 0; v < 256; ++v) table.last_byte[v] = partial[128 + (v >> 1)];
+    for (unsigned k = 0; k < 128; ++k) {
+      table.last_byte[2 * k] = table.last_byte[2 * k + 1] = partial[128 + k];
+    }
     for (auto& word : table.valid) word = ~std::uint64_t{0};
   }
 
-  std::uint32_t anonymize_v4_uncached(std::uint32_t address) {
+  // The miss paths are kept out of line so that the hit path stays small (no register spills).
+  [[gnu::noinline]] std::uint32_t anonymize_v4_uncached(std::uint32_t address) {
     build_v4_range(0, address, 0, 32);
     encrypt(v4_in.data(), 32);
     ++stats.cache_misses;
@@ -308,33 +357,47 @@ struct CryptoPan::State {
     const unsigned last = address & 0xFFu;
     const std::size_t set_index = reduce(mix64(prefix ^ salt), v4_sets.size());
     V4Set& set = v4_sets.data()[set_index];
-    for (std::size_t w = 0; w < kV4Ways; ++w) {
-      if (set.tags[w] != tag) continue;
-      V4Table& table = v4_tables.data()[set_index * kV4Ways + w];
-      const std::uint32_t stored = set.masks[w];
-      const std::uint32_t prefix_mask = stored & kV4PrefixMaskBits;
-      if ((stored & kV4CompleteFlag) != 0 || ((table.valid[last >> 6] >> (last & 63)) & 1u) != 0) {
-        ++stats.cache_hits;
-        return address ^ (prefix_mask | table.last_byte[last]);
-      }
-      ++stats.cache_misses;
-      if (table.lazy_fills >= lazy_limit) {
-        build_v4_table(0, prefix);
-        encrypt(v4_in.data(), kV4TableNodes);
-        extract_v4_table(0, table);
-        set.masks[w] = prefix_mask | kV4CompleteFlag;
-      } else {
-        build_v4_range(0, address, kV4PrefixBits, 32);
-        encrypt(v4_in.data(), 32 - kV4PrefixBits);
-        table.last_byte[last] = static_cast<std::uint8_t>(extract_v4_range(0, kV4PrefixBits, 32));
-        table.valid[last >> 6] |= std::uint64_t{1} << (last & 63);
-        ++table.lazy_fills;
-      }
-      return address ^ (prefix_mask | table.last_byte[last]);
+    const unsigned match = matching_ways(set, tag);
+    if (match == 0) return v4_insert(set_index, address);
+    const auto way = static_cast<std::size_t>(std::countr_zero(match));
+    const V4Table& table = v4_tables.data()[set_index * kV4Ways + way];
+    const std::uint32_t stored = set.masks[way];
+    if ((stored & kV4CompleteFlag) == 0 && ((table.valid[last >> 6] >> (last & 63)) & 1u) == 0) {
+      return v4_fill(set_index, way, address);
     }
+    ++stats.cache_hits;
+    return address ^ ((stored & kV4PrefixMaskBits) | table.last_byte[last]);
+  }
 
-    // The /24 is not cached: take an empty way, else the next way in round-robin order.
+  // The /24 is cached but this last byte is not: fill it alone, or the whole table once the
+  // /24 has had lazy_limit lazy fills.
+  [[gnu::noinline]] std::uint32_t v4_fill(std::size_t set_index, std::size_t way,
+                                          std::uint32_t address) {
     ++stats.cache_misses;
+    V4Set& set = v4_sets.data()[set_index];
+    V4Table& table = v4_tables.data()[set_index * kV4Ways + way];
+    const std::uint32_t prefix_mask = set.masks[way] & kV4PrefixMaskBits;
+    const unsigned last = address & 0xFFu;
+    if (table.lazy_fills >= lazy_limit) {
+      build_v4_table(0, address >> 8);
+      encrypt(v4_in.data(), kV4TableNodes);
+      extract_v4_table(0, table);
+      set.masks[way] = prefix_mask | kV4CompleteFlag;
+    } else {
+      build_v4_range(0, address, kV4PrefixBits, 32);
+      encrypt(v4_in.data(), 32 - kV4PrefixBits);
+      table.last_byte[last] = static_cast<std::uint8_t>(extract_v4_range(0, kV4PrefixBits, 32));
+      table.valid[last >> 6] |= std::uint64_t{1} << (last & 63);
+      ++table.lazy_fills;
+    }
+    return address ^ (prefix_mask | table.last_byte[last]);
+  }
+
+  // The /24 is not cached: take an empty way, else the next way in round-robin order.
+  [[gnu::noinline]] std::uint32_t v4_insert(std::size_t set_index, std::uint32_t address) {
+    ++stats.cache_misses;
+    V4Set& set = v4_sets.data()[set_index];
+    const unsigned last = address & 0xFFu;
     std::size_t victim = kV4Ways;
     for (std::size_t w = 0; w < kV4Ways; ++w) {
       if (set.tags[w] == 0) {
@@ -352,7 +415,7 @@ struct CryptoPan::State {
     std::uint32_t stored = 0;
     if (lazy_limit == 0) {
       build_v4_range(0, address, 0, kV4PrefixBits);
-      build_v4_table(kV4PrefixBits, prefix);
+      build_v4_table(kV4PrefixBits, address >> 8);
       encrypt(v4_in.data(), kV4MaxBlocks);
       stored = extract_v4_range(0, 0, kV4PrefixBits) | kV4CompleteFlag;
       extract_v4_table(kV4PrefixBits, table);
@@ -366,7 +429,7 @@ struct CryptoPan::State {
       table.last_byte[last] = static_cast<std::uint8_t>(mask);
       table.lazy_fills = 1;
     }
-    set.tags[victim] = tag;
+    set.tags[victim] = (address >> 8) | kV4TagValid;
     set.masks[victim] = stored;
     return address ^ ((stored & kV4PrefixMaskBits) | table.last_byte[last]);
   }
@@ -393,7 +456,8 @@ struct CryptoPan::State {
     const std::uint8_t* src = out.data();
     std::uint64_t mhi = mask.hi;
     std::uint64_t mlo = mask.lo;
-    for (unsigned pos = from; pos < 64; ++pos, src += kBlockBytes) mhi |= (std::uint64_t{*src} >> 7) << (63 - pos);
+    for (unsigned pos = from; pos < 64; ++pos, src += kBlockBytes)
+      mhi |= (std::uint64_t{*src} >> 7) << (63 - pos);
     for (unsigned pos = std::max(from, 64u); pos < 128; ++pos, src += kBlockBytes) {
       mlo |= (std::uint64_t{*src} >> 7) << (127 - pos);
     }
@@ -441,7 +505,8 @@ struct CryptoPan::State {
       if (from < 48 && v6_p48.enabled() && v6_p48.insert(prefix48, mask.hi & kTop48, hash48, now)) {
         ++stats.evictions;
       }
-      if (from < 64 && v6_p64.enabled() && v6_p64.insert(hi, mask.hi, hash64, now)) ++stats.evictions;
+      if (from < 64 && v6_p64.enabled() && v6_p64.insert(hi, mask.hi, hash64, now))
+        ++stats.evictions;
       if (v6_exact.enabled() && v6_exact.insert(key, mask, exact_hash, now)) ++stats.evictions;
     }
     std::array<std::uint8_t, 16> result{};
@@ -458,14 +523,16 @@ struct CryptoPan::State {
   }
 
   std::size_t cache_bytes() const {
-    return v4_sets.bytes() + v4_tables.bytes() + v4_cursors.bytes() + v6_exact.bytes() + v6_p64.bytes() + v6_p48.bytes();
+    return v4_sets.bytes() + v4_tables.bytes() + v4_cursors.bytes() + v6_exact.bytes() +
+           v6_p64.bytes() + v6_p48.bytes();
   }
 
   EVP_CIPHER_CTX* ctx = nullptr;
   std::uint64_t pad_hi = 0;  // padding block, most significant half first
   std::uint64_t pad_lo = 0;
-  std::uint32_t pad_v4 = 0;  // first 32 bits of the padding block
-  std::uint64_t salt = 0;    // secret hash salt so that crafted addresses cannot target one set
+  std::uint32_t pad_v4 = 0;                                   // first 32 bits of the padding block
+  std::array<std::uint8_t, kV4TableNodes + 1> v4_node_low{};  // see build_v4_table
+  std::uint64_t salt = 0;  // secret hash salt so that crafted addresses cannot target one set
   std::uint64_t tick = 0;
   std::uint32_t lazy_limit = kDefaultV4LazyFillsBeforeFullTable;
   CryptoPanStats stats;
@@ -477,7 +544,8 @@ struct CryptoPan::State {
   AssocCache<std::uint64_t, std::uint64_t> v6_p64;
   AssocCache<std::uint64_t, std::uint64_t> v6_p48;
 
-  alignas(64) std::array<std::uint8_t, kV4MaxBlocks * kBlockBytes> v4_in{};  // pre-filled with the pad
+  alignas(
+      64) std::array<std::uint8_t, kV4MaxBlocks * kBlockBytes> v4_in{};  // pre-filled with the pad
   alignas(64) std::array<std::uint8_t, kV6MaxBlocks * kBlockBytes> v6_in{};
   alignas(64) std::array<std::uint8_t, kV4MaxBlocks * kBlockBytes> out{};
 };
@@ -486,11 +554,11 @@ std::optional<CryptoPan> CryptoPan::create(std::span<const std::uint8_t> key, st
   return create(key, CryptoPanOptions{}, error);
 }
 
-std::optional<CryptoPan> CryptoPan::create(std::span<const std::uint8_t> key, const CryptoPanOptions& options,
-                                           std::string* error) {
+std::optional<CryptoPan> CryptoPan::create(std::span<const std::uint8_t> key,
+                                           const CryptoPanOptions& options, std::string* error) {
   if (key.size() != kCryptoPanKeyBytes) {
-    set_error(error, "Crypto-PAn key must be " + std::to_string(kCryptoPanKeyBytes) + " bytes, got " +
-                         std::to_string(key.size()));
+    set_error(error, "Crypto-PAn key must be " + std::to_string(kCryptoPanKeyBytes) +
+                         " bytes, got " + std::to_string(key.size()));
     return std::nullopt;
   }
   auto state = std::make_unique<State>();
@@ -513,6 +581,7 @@ std::optional<CryptoPan> CryptoPan::create(std::span<const std::uint8_t> key, co
   state->pad_hi = load_be64(block);
   state->pad_lo = load_be64(block + 8);
   state->pad_v4 = static_cast<std::uint32_t>(state->pad_hi >> 32);
+  state->init_v4_node_low();
   for (std::size_t i = 0; i < kV4MaxBlocks; ++i) {
     std::memcpy(&state->v4_in[i * kBlockBytes], block, kBlockBytes);
   }
@@ -531,7 +600,8 @@ std::optional<CryptoPan> CryptoPan::create(std::span<const std::uint8_t> key, co
   }
   // IPv6 budget: half for exact addresses, 3/8 for /64 prefixes, 1/8 for /48 prefixes.
   const std::size_t v6 = options.v6_cache_bytes;
-  if (!state->v6_exact.init(v6 / 2) || !state->v6_p64.init(v6 / 8 * 3) || !state->v6_p48.init(v6 / 8)) {
+  if (!state->v6_exact.init(v6 / 2) || !state->v6_p64.init(v6 / 8 * 3) ||
+      !state->v6_p48.init(v6 / 8)) {
     set_error(error, "cannot allocate the IPv6 Crypto-PAn cache");
     return std::nullopt;
   }
@@ -551,13 +621,20 @@ std::array<std::uint8_t, 16> CryptoPan::anonymize_v6(const std::array<std::uint8
   return state_->anonymize_v6(address);
 }
 
-CryptoPanStats CryptoPan::stats() const { return state_->stats; }
+CryptoPanStats CryptoPan::stats() const {
+  return state_->stats;
+}
 
-void CryptoPan::clear_cache() { state_->clear_cache(); }
+void CryptoPan::clear_cache() {
+  state_->clear_cache();
+}
 
-std::size_t CryptoPan::cache_capacity_bytes() const { return state_->cache_bytes(); }
+std::size_t CryptoPan::cache_capacity_bytes() const {
+  return state_->cache_bytes();
+}
 
-std::optional<std::array<std::uint8_t, kCryptoPanKeyBytes>> parse_key_hex(std::string_view hex, std::string* error) {
+std::optional<std::array<std::uint8_t, kCryptoPanKeyBytes>> parse_key_hex(std::string_view hex,
+                                                                          std::string* error) {
   constexpr std::string_view kSpace = " \t\r\n\v\f";
   const std::size_t begin = hex.find_first_not_of(kSpace);
   if (begin == std::string_view::npos) {

@@ -1,5 +1,5 @@
-// Crypto-PAn: prefix-preserving IPv4/IPv6 address anonymization (Xu, Fan, Ammar, Moon 2002) on AES-128.
-// One CryptoPan owns an OpenSSL AES context plus a bounded prefix cache; use one object per thread.
+// Crypto-PAn prefix-preserving IPv4/IPv6 anonymization (Xu, Fan, Ammar, Moon 2002) on AES-128.
+// A CryptoPan owns an OpenSSL AES context and a bounded prefix cache; use one per thread.
 #pragma once
 
 #include <array>
@@ -14,7 +14,8 @@
 namespace iotcensus::privacy {
 
 inline constexpr std::size_t kCryptoPanKeyBytes = 32;
-// Default cache budgets. Memory is reserved up front but only touched as entries are used.
+// Default cache budgets. Address space is reserved up front; memory is committed as entries are
+// used (in 2 MiB transparent huge pages where the kernel allows, to spare TLB misses).
 inline constexpr std::size_t kDefaultV4CacheBytes = std::size_t{32} << 20;
 inline constexpr std::size_t kDefaultV6CacheBytes = std::size_t{16} << 20;
 // A cached /24 first fills its 256-entry last-byte table lazily (8 AES blocks per new last byte);
@@ -47,8 +48,8 @@ class CryptoPan {
   // key: exactly 32 bytes (bytes 0-15 the AES key, bytes 16-31 the pad seed, as in the original
   // Crypto-PAn distribution). Returns std::nullopt and sets *error (when non-null) on failure.
   static std::optional<CryptoPan> create(std::span<const std::uint8_t> key, std::string* error);
-  static std::optional<CryptoPan> create(std::span<const std::uint8_t> key, const CryptoPanOptions& options,
-                                         std::string* error);
+  static std::optional<CryptoPan> create(std::span<const std::uint8_t> key,
+                                         const CryptoPanOptions& options, std::string* error);
 
   CryptoPan(CryptoPan&& other) noexcept;
   CryptoPan& operator=(CryptoPan&& other) noexcept;
@@ -75,6 +76,7 @@ class CryptoPan {
 };
 
 // Parses a key given as 64 hex characters (whitespace allowed around) into 32 bytes.
-std::optional<std::array<std::uint8_t, kCryptoPanKeyBytes>> parse_key_hex(std::string_view hex, std::string* error);
+std::optional<std::array<std::uint8_t, kCryptoPanKeyBytes>> parse_key_hex(std::string_view hex,
+                                                                          std::string* error);
 
 }  // namespace iotcensus::privacy

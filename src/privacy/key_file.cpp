@@ -1,5 +1,7 @@
 #include "privacy/key_file.h"
 
+#include "privacy/crypto_pan.h"
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -18,30 +20,10 @@ using core::ErrorCode;
 using core::make_error;
 
 core::Result<Key> parse_key_text(const std::string& text, const std::string& origin) {
-  std::string hex;
-  for (char c : text) {
-    if (!isspace(static_cast<unsigned char>(c))) hex.push_back(c);
-  }
-  if (hex.size() != 64) {
-    return make_error(ErrorCode::kUsage,
-                      fmt::format("{}: a Crypto-PAn key is 64 hex digits (32 bytes), found {} characters",
-                                  origin, hex.size()));
-  }
-  Key key{};
-  for (size_t i = 0; i < 32; ++i) {
-    auto nibble = [&](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    const int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
-      return make_error(ErrorCode::kUsage, fmt::format("{}: key is not hexadecimal", origin));
-    }
-    key[i] = static_cast<uint8_t>(hi << 4 | lo);
-  }
-  return key;
+  std::string error;
+  auto key = parse_key_hex(text, &error);
+  if (!key) return make_error(ErrorCode::kUsage, fmt::format("{}: {}", origin, error));
+  return *key;
 }
 
 core::Result<Key> read_key_file(const std::string& path) {

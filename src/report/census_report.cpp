@@ -18,16 +18,19 @@ namespace {
 
 void write_csv(std::ostream& out, const CensusReport& r) {
   out << "bin_start,class,packets,bytes,sources,prefixes24,prefixes64,prefixes48,source_ports,"
-         "packets_per_second,evidence_packets,suppressed\n";
+         "packets_per_second,evidence_packets,suppressed,addresses\n";
+  // Every row says how its sources were counted: "pseudonyms" (Crypto-PAn) or "raw".
+  const char* addresses = r.addresses && r.addresses->mode == "raw" ? "raw" : "pseudonyms";
   for (const auto& row : r.rows) {
     if (row.suppressed) {
-      fmt::print(out, "{},{},,,,,,,,,,1\n", format_bin(row.bin_start, r.bin_width_s),
-                 row.class_name);
+      fmt::print(out, "{},{},,,,,,,,,,1,{}\n", format_bin(row.bin_start, r.bin_width_s),
+                 row.class_name, addresses);
       continue;
     }
-    fmt::print(out, "{},{},{},{},{},{},{},{},{},{:.6g},{},0\n", format_bin(row.bin_start, r.bin_width_s),
-               row.class_name, row.packets, row.bytes, row.sources, row.prefixes24, row.prefixes64,
-               row.prefixes48, row.source_ports, row.packets_per_second, row.evidence_packets);
+    fmt::print(out, "{},{},{},{},{},{},{},{},{},{:.6g},{},0,{}\n",
+               format_bin(row.bin_start, r.bin_width_s), row.class_name, row.packets, row.bytes,
+               row.sources, row.prefixes24, row.prefixes64, row.prefixes48, row.source_ports,
+               row.packets_per_second, row.evidence_packets, addresses);
   }
 }
 

@@ -25,13 +25,15 @@ using Address6 = std::array<std::uint8_t, 16>;
 using Key = std::array<std::uint8_t, kCryptoPanKeyBytes>;
 
 // The 32-byte key of the original Crypto-PAn sample (see shared/data/PROVENANCE.md).
-constexpr Key kSampleKey = {21,  34,  23,  141, 51, 164, 207, 128, 19, 10, 91, 22, 73, 144, 125, 16,
-                            216, 152, 143, 131, 121, 121, 101, 39, 98, 87, 76, 45, 42, 132, 34, 2};
+constexpr Key kSampleKey = {21,  34, 23,  141, 51, 164, 207, 128, 19,  10,  91,
+                            22,  73, 144, 125, 16, 216, 152, 143, 131, 121, 121,
+                            101, 39, 98,  87,  76, 45,  42,  132, 34,  2};
 
 // Root of shared/data: $IOTCENSUS_SHARED_DATA, else the compile definition IOTCENSUS_SHARED_DATA
 // (a string literal), else ../shared/data relative to the working directory.
 std::string shared_data_dir() {
-  if (const char* env = std::getenv("IOTCENSUS_SHARED_DATA"); env != nullptr && *env != '\0') return env;
+  if (const char* env = std::getenv("IOTCENSUS_SHARED_DATA"); env != nullptr && *env != '\0')
+    return env;
 #ifdef IOTCENSUS_SHARED_DATA
   return IOTCENSUS_SHARED_DATA;
 #else
@@ -39,7 +41,9 @@ std::string shared_data_dir() {
 #endif
 }
 
-std::string cryptopan_file(const std::string& name) { return shared_data_dir() + "/cryptopan/" + name; }
+std::string cryptopan_file(const std::string& name) {
+  return shared_data_dir() + "/cryptopan/" + name;
+}
 
 std::uint32_t parse_v4(const std::string& text) {
   in_addr address{};
@@ -56,7 +60,8 @@ std::string format_v4(std::uint32_t address) {
 
 Address6 parse_v6(const std::string& text) {
   Address6 address{};
-  EXPECT_EQ(inet_pton(AF_INET6, text.c_str(), address.data()), 1) << "bad IPv6 address '" << text << "'";
+  EXPECT_EQ(inet_pton(AF_INET6, text.c_str(), address.data()), 1)
+      << "bad IPv6 address '" << text << "'";
   return address;
 }
 
@@ -69,26 +74,33 @@ std::string format_v6(const Address6& address) {
 // IPv4 address in the top 32 bits of an IPv6 address, the remaining bits from `rest`.
 Address6 v4_on_top(std::uint32_t v4, const Address6& rest) {
   Address6 address = rest;
-  for (int i = 0; i < 4; ++i) address[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v4 >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    address[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v4 >> (24 - 8 * i));
   return address;
 }
 
 std::uint32_t top_v4(const Address6& address) {
-  return static_cast<std::uint32_t>(address[0]) << 24 | static_cast<std::uint32_t>(address[1]) << 16 |
+  return static_cast<std::uint32_t>(address[0]) << 24 |
+         static_cast<std::uint32_t>(address[1]) << 16 |
          static_cast<std::uint32_t>(address[2]) << 8 | address[3];
 }
 
 unsigned common_prefix_v6(const Address6& a, const Address6& b) {
   for (std::size_t i = 0; i < 16; ++i) {
     const auto diff = static_cast<std::uint8_t>(a[i] ^ b[i]);
-    if (diff != 0) return static_cast<unsigned>(8 * i) + static_cast<unsigned>(std::countl_zero(diff));
+    if (diff != 0)
+      return static_cast<unsigned>(8 * i) + static_cast<unsigned>(std::countl_zero(diff));
   }
   return 128;
 }
 
-unsigned common_prefix_v4(std::uint32_t a, std::uint32_t b) { return static_cast<unsigned>(std::countl_zero(a ^ b)); }
+unsigned common_prefix_v4(std::uint32_t a, std::uint32_t b) {
+  return static_cast<unsigned>(std::countl_zero(a ^ b));
+}
 
-bool get_bit(const Address6& bytes, unsigned i) { return ((bytes[i / 8] >> (7 - i % 8)) & 1u) != 0; }
+bool get_bit(const Address6& bytes, unsigned i) {
+  return ((bytes[i / 8] >> (7 - i % 8)) & 1u) != 0;
+}
 
 void set_bit(Address6& bytes, unsigned i, bool value) {
   const auto mask = static_cast<std::uint8_t>(0x80u >> (i % 8));
@@ -116,7 +128,8 @@ class ReferencePan {
     Address6 result = address;
     for (unsigned i = 0; i < bits; ++i) {
       Address6 block{};
-      for (unsigned j = 0; j < 128; ++j) set_bit(block, j, j < i ? get_bit(address, j) : get_bit(pad_, j));
+      for (unsigned j = 0; j < 128; ++j)
+        set_bit(block, j, j < i ? get_bit(address, j) : get_bit(pad_, j));
       if (get_bit(encrypt(block), 0)) set_bit(result, i, !get_bit(result, i));
     }
     return result;
@@ -148,7 +161,8 @@ CryptoPan make_pan(const Key& key, const CryptoPanOptions& options = CryptoPanOp
   return std::move(*pan);
 }
 
-CryptoPanOptions options_with(std::size_t v4_bytes, std::size_t v6_bytes, std::uint32_t lazy_fills) {
+CryptoPanOptions options_with(std::size_t v4_bytes, std::size_t v6_bytes,
+                              std::uint32_t lazy_fills) {
   CryptoPanOptions options;
   options.v4_cache_bytes = v4_bytes;
   options.v6_cache_bytes = v6_bytes;
@@ -176,7 +190,8 @@ struct SamplePair {
 std::vector<SamplePair> read_csv_pairs() {
   const std::string path = cryptopan_file("cryptopan_ipv4_sample_trace.csv");
   std::ifstream in(path);
-  EXPECT_TRUE(in.is_open()) << "cannot open " << path << " (set IOTCENSUS_SHARED_DATA to shared/data)";
+  EXPECT_TRUE(in.is_open()) << "cannot open " << path
+                            << " (set IOTCENSUS_SHARED_DATA to shared/data)";
   std::vector<SamplePair> pairs;
   std::string line;
   std::getline(in, line);
@@ -194,7 +209,8 @@ std::vector<SamplePair> read_csv_pairs() {
 std::vector<std::string> read_dat_addresses(const std::string& name) {
   const std::string path = cryptopan_file(name);
   std::ifstream in(path);
-  EXPECT_TRUE(in.is_open()) << "cannot open " << path << " (set IOTCENSUS_SHARED_DATA to shared/data)";
+  EXPECT_TRUE(in.is_open()) << "cannot open " << path
+                            << " (set IOTCENSUS_SHARED_DATA to shared/data)";
   std::vector<std::string> addresses;
   std::string line;
   while (std::getline(in, line)) {
@@ -203,7 +219,8 @@ std::vector<std::string> read_dat_addresses(const std::string& name) {
     std::getline(fields, time, '\t');
     std::getline(fields, size, '\t');
     std::getline(fields, address, '\t');
-    while (!address.empty() && (address.back() == '\r' || address.back() == ' ')) address.pop_back();
+    while (!address.empty() && (address.back() == '\r' || address.back() == ' '))
+      address.pop_back();
     if (!address.empty()) addresses.push_back(address);
   }
   return addresses;
@@ -255,7 +272,8 @@ std::vector<Address6> clustered_v6(std::mt19937_64& rng, std::size_t count) {
 TEST(ParseKeyHex, ReadsSampleKeyFile) {
   const std::string path = cryptopan_file("sample_key.hex");
   std::ifstream in(path);
-  ASSERT_TRUE(in.is_open()) << "cannot open " << path << " (set IOTCENSUS_SHARED_DATA to shared/data)";
+  ASSERT_TRUE(in.is_open()) << "cannot open " << path
+                            << " (set IOTCENSUS_SHARED_DATA to shared/data)";
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   std::string error;
   const auto key = parse_key_hex(text, &error);
@@ -328,7 +346,8 @@ TEST(CryptoPanSample, RawAndSanitizedTraceFilesLineByLine) {
   ReferencePan reference(kSampleKey);
   for (std::size_t i = 0; i < raw.size(); ++i) {
     EXPECT_EQ(format_v4(pan.anonymize_v4(parse_v4(raw[i]))), sanitized[i]) << "line " << i + 1;
-    EXPECT_EQ(format_v4(reference.anonymize_v4(parse_v4(raw[i]))), sanitized[i]) << "reference, line " << i + 1;
+    EXPECT_EQ(format_v4(reference.anonymize_v4(parse_v4(raw[i]))), sanitized[i])
+        << "reference, line " << i + 1;
   }
 }
 
@@ -344,7 +363,8 @@ TEST(CryptoPanSample, Ipv6TopBitsReproduceIpv4Sample) {
       const std::uint32_t raw = parse_v4(pair.raw);
       for (const Address6& rest : {Address6{}, random_v6(rng)}) {
         const Address6 input = v4_on_top(raw, rest);
-        EXPECT_EQ(format_v4(top_v4(pan.anonymize_v6(input))), pair.anonymized) << name << ": " << format_v6(input);
+        EXPECT_EQ(format_v4(top_v4(pan.anonymize_v6(input))), pair.anonymized)
+            << name << ": " << format_v6(input);
       }
     }
   }
@@ -354,7 +374,8 @@ TEST(CryptoPanReference, Ipv4MatchesBitByBitReference) {
   std::mt19937_64 rng(1);
   std::vector<std::uint32_t> addresses = clustered_v4(rng, 300);
   for (int i = 0; i < 200; ++i) addresses.push_back(static_cast<std::uint32_t>(rng()));
-  for (std::uint32_t edge : {0x00000000u, 0xFFFFFFFFu, 0x80000000u, 0x7FFFFFFFu, 0x0A000001u, 0xC0A80101u}) {
+  for (std::uint32_t edge :
+       {0x00000000u, 0xFFFFFFFFu, 0x80000000u, 0x7FFFFFFFu, 0x0A000001u, 0xC0A80101u}) {
     addresses.push_back(edge);
   }
   const Key key = [&] {
@@ -368,7 +389,8 @@ TEST(CryptoPanReference, Ipv4MatchesBitByBitReference) {
   for (const auto& [name, options] : all_configs()) {
     CryptoPan pan = make_pan(key, options);
     for (std::size_t i = 0; i < addresses.size(); ++i) {
-      EXPECT_EQ(pan.anonymize_v4(addresses[i]), expected[i]) << name << ": " << format_v4(addresses[i]);
+      EXPECT_EQ(pan.anonymize_v4(addresses[i]), expected[i])
+          << name << ": " << format_v4(addresses[i]);
     }
   }
 }
@@ -456,7 +478,8 @@ TEST(CryptoPanProperties, Ipv4PrefixPreserving) {
     const unsigned shared = static_cast<unsigned>(rng() % 33);  // wanted common prefix length
     std::uint32_t b = a;
     if (shared < 32) {
-      const std::uint32_t low = shared == 31 ? 0u : static_cast<std::uint32_t>(rng()) & (0xFFFFFFFFu >> (shared + 1));
+      const std::uint32_t low =
+          shared == 31 ? 0u : static_cast<std::uint32_t>(rng()) & (0xFFFFFFFFu >> (shared + 1));
       const std::uint32_t keep = shared == 0 ? 0u : 0xFFFFFFFFu << (32 - shared);
       b = (a & keep) | ((~a) & (0x80000000u >> shared)) | low;
     }
@@ -511,8 +534,10 @@ TEST(CryptoPanCache, CacheOnAndOffGiveIdenticalResults) {
   for (const auto& [name, options] : all_configs()) {
     CryptoPan pan = make_pan(kSampleKey, options);
     for (int pass = 0; pass < 2; ++pass) {
-      for (std::size_t i = 0; i < v4.size(); ++i) ASSERT_EQ(pan.anonymize_v4(v4[i]), want4[i]) << name << " " << i;
-      for (std::size_t i = 0; i < v6.size(); ++i) ASSERT_EQ(pan.anonymize_v6(v6[i]), want6[i]) << name << " " << i;
+      for (std::size_t i = 0; i < v4.size(); ++i)
+        ASSERT_EQ(pan.anonymize_v4(v4[i]), want4[i]) << name << " " << i;
+      for (std::size_t i = 0; i < v6.size(); ++i)
+        ASSERT_EQ(pan.anonymize_v6(v6[i]), want6[i]) << name << " " << i;
       pan.clear_cache();
     }
   }
