@@ -25,5 +25,7 @@ Command add_decode_command(CLI::App& app);
 Command add_anonymize_command(CLI::App& app);
 Command add_keygen_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
+Command add_lifetimes_command(CLI::App& app);
+Command add_simulate_command(CLI::App& app);
 
 }  // namespace iotcensus::cli

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
       iotcensus::cli::add_classes_command(app), iotcensus::cli::add_sources_command(app),
       iotcensus::cli::add_decode_command(app),    iotcensus::cli::add_anonymize_command(app),
       iotcensus::cli::add_keygen_command(app),    iotcensus::cli::add_export_command(app),
+      iotcensus::cli::add_lifetimes_command(app),
+      iotcensus::cli::add_simulate_command(app),
   };
   try {
     app.parse(argc, argv);
