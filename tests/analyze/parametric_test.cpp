@@ -11,31 +11,15 @@
 #include <random>
 #include <sstream>
 
+#include "support/survival_sets.h"
 #include "support/test_support.h"
 
 namespace iotcensus::analyze {
 namespace {
 
-struct DataSet {
-  const char* name;
-  const char* file;
-  const char* time;
-  const char* event;
-};
-constexpr DataSet kDataSets[] = {
-    {"lung", "rsurvival_lung.csv", "time", "status"},
-    {"ovarian", "rsurvival_ovarian.csv", "futime", "fustat"},
-    {"veteran", "rsurvival_veteran.csv", "time", "status"},
-    {"aml", "rsurvival_aml.csv", "time", "status"},
-    {"waltons", "lifelines_waltons_dataset.csv", "T", "E"},
-    {"rossi", "lifelines_rossi.csv", "week", "arrest"},
-    {"kidney_transplant", "lifelines_kidney_transplant.csv", "time", "death"},
-    {"larynx", "lifelines_larynx.csv", "time", "death"},
-};
-
-std::string survival_dir() {
-  return iotcensus::testing::shared_data() + "/survival";
-}
+using testing::DataSet;
+using testing::kDataSets;
+using testing::survival_dir;
 
 double rel(double got, double want) {
   return std::fabs(got - want) / std::max(std::fabs(want), 1e-300);

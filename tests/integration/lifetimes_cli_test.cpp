@@ -3,34 +3,23 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "support/survival_sets.h"
 #include "support/test_support.h"
 
 namespace iotcensus::testing {
 namespace {
 
+// R's CSV tables as rows of column -> text.
 std::vector<std::map<std::string, std::string>> read_csv(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
+  const Table t = read_table(path);
   std::vector<std::map<std::string, std::string>> rows;
-  std::vector<std::string> header;
-  auto unquote = [](std::string s) {
-    if (s.size() >= 2 && s.front() == '"') s = s.substr(1, s.size() - 2);
-    return s;
-  };
-  while (std::getline(in, line)) {
-    auto f = split(line, ',');
-    for (auto& x : f) x = unquote(x);
-    if (header.empty()) {
-      header = f;
-      continue;
-    }
+  for (const auto& cells : t.cells) {
     std::map<std::string, std::string> row;
-    for (size_t i = 0; i < header.size() && i < f.size(); ++i) row[header[i]] = f[i];
-    rows.push_back(row);
+    for (size_t i = 0; i < t.header.size() && i < cells.size(); ++i) row[t.header[i]] = cells[i];
+    rows.push_back(std::move(row));
   }
   return rows;
 }
