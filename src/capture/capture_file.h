@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "capture/mapped_file.h"
 #include "capture/raw_packet.h"
 #include "core/error.h"
 
@@ -31,15 +32,12 @@ class CaptureFile {
  public:
   // Maps the file and checks its first block. Errors: kIo, kNotACapture, kCorruptCapture.
   static core::Result<CaptureFile> open(const std::string& path);
-  CaptureFile(CaptureFile&& other) noexcept;
-  CaptureFile& operator=(CaptureFile&& other) noexcept;
-  CaptureFile(const CaptureFile&) = delete;
-  CaptureFile& operator=(const CaptureFile&) = delete;
-  ~CaptureFile();
+  // Takes over an already mapped file (the caller peeked at it to choose a reader).
+  static core::Result<CaptureFile> from(MappedFile file);
 
-  const std::string& path() const { return path_; }
-  const uint8_t* data() const { return data_; }
-  size_t size() const { return size_; }
+  const std::string& path() const { return file_.path(); }
+  const uint8_t* data() const { return file_.data(); }
+  size_t size() const { return file_.size(); }
   CaptureFormat format() const { return format_; }
 
   // Calls `visit(const RawPacket&)` for every packet in file order. A structurally broken file
@@ -56,9 +54,10 @@ class CaptureFile {
   core::Result<CaptureSummary> read_pcapng(Visitor& visit) const;
   core::Error corrupt(size_t offset, const std::string& what) const;
 
-  std::string path_;
-  const uint8_t* data_ = nullptr;
+  MappedFile file_;
+  const uint8_t* data_ = nullptr;  // file_.data(), kept for the packet loops
   size_t size_ = 0;
+  std::string path_;
   CaptureFormat format_ = CaptureFormat::kPcap;
 };
 

@@ -42,6 +42,31 @@ void CadenceHistogram::add_interval_ns(int64_t interval_ns) {
   ++b;
 }
 
+void CadenceHistogram::add_intervals_ns(int64_t interval_ns, uint64_t count) {
+  if (interval_ns < 0 || count == 0) return;
+  const int i = bucket_of(interval_ns);
+  while (count > 0) {
+    // Record every 2^shift-th interval: of `count` more, count >> shift are recorded.
+    const uint64_t step = uint64_t{1} << shift_;
+    const uint64_t recorded = count / step;
+    if (recorded == 0) {
+      // Fewer than one sampling period left: let the tick decide, one by one.
+      while (count-- > 0) add_interval_ns(interval_ns);
+      return;
+    }
+    const uint64_t room = 255u - buckets_[i];
+    if (recorded <= room) {
+      buckets_[i] = static_cast<uint8_t>(buckets_[i] + recorded);
+      count -= recorded * step;
+      continue;
+    }
+    buckets_[i] = 255;
+    count -= (room + 1) * step;  // the one that does not fit saturates the histogram
+    saturate();
+    ++buckets_[i];
+  }
+}
+
 void CadenceHistogram::merge(const CadenceHistogram& other) {
   // Bring both to the same sampling rate, then add, halving while a bucket would overflow.
   CadenceHistogram o = other;

@@ -20,6 +20,8 @@ class CadenceHistogram {
   static constexpr int kFirstOctave = -3;  // bucket 1 starts at 2^-3 s
 
   void add_interval_ns(int64_t interval_ns);
+  // The same interval `count` times (as count calls of add_interval_ns would, up to sampling).
+  void add_intervals_ns(int64_t interval_ns, uint64_t count);
   // Adds another histogram (a later capture of the same source); halves both on overflow.
   void merge(const CadenceHistogram& other);
 

@@ -11,6 +11,8 @@
 
 #include "capture/capture_file.h"
 #include "capture/content_hash.h"
+#include "capture/daily_summary.h"
+#include "capture/mapped_file.h"
 #include "cli/commands.h"
 #include "cli/ingest_pipeline.h"
 #include "cli/rule_options.h"
@@ -131,12 +133,13 @@ int run_ingest(const IngestOptions& o) {
       std::cerr << "iotcensus ingest: " << e.message << "\n";
       if (o.json) std::cout << j.dump() << std::endl;
     };
-    auto file = capture::CaptureFile::open(path);
-    if (!file) {
-      report_error(file.error());
+    auto mapped = capture::MappedFile::open(path);
+    if (!mapped) {
+      report_error(mapped.error());
       continue;
     }
-    const std::string hash = capture::content_hash(file->data(), file->size());
+    const std::string hash = capture::content_hash(mapped->data(), mapped->size());
+    const uint64_t file_size = mapped->size();
     j["content_hash"] = hash;
     auto previous = store->find_capture(hash);
     if (!previous) {
@@ -157,7 +160,17 @@ int run_ingest(const IngestOptions& o) {
       }
       continue;
     }
-    auto tallied = tally_capture(file.value(), classifier.value(), store->base_bin_width_s());
+    core::Result<TalliedCapture> tallied = core::make_error(core::ErrorCode::kIo, "");
+    if (capture::is_daily_summary(mapped.value())) {
+      tallied = tally_daily_summary(mapped.value(), classifier.value(), store->base_bin_width_s());
+    } else {
+      auto file = capture::CaptureFile::from(std::move(mapped.value()));
+      if (!file) {
+        report_error(file.error());
+        continue;
+      }
+      tallied = tally_capture(file.value(), classifier.value(), store->base_bin_width_s());
+    }
     if (!tallied) {
       report_error(tallied.error());
       continue;
@@ -169,14 +182,15 @@ int run_ingest(const IngestOptions& o) {
                          : core::Address::from_bytes(pan->anonymize_v6(a.bytes()));
       });
     }
-    store::CaptureRecord record{hash, path, file->size(), t.summary.records, t.counters.ntp,
+    store::CaptureRecord record{hash, path, file_size, t.summary.records, t.counters.ntp,
                                 t.first_ns, t.last_ns};
     if (auto st = store->ingest(record, t.tallies, anonymizer->policy); !st) {
       report_error(st.error());
       continue;
     }
     j["status"] = "ingested";
-    j["format"] = t.summary.format == capture::CaptureFormat::kPcap ? "pcap" : "pcapng";
+    j["format"] = t.format;
+    if (t.format == "daily") j["rows"] = t.rows;
     j["packets"] = t.summary.records;
     j["ntp_packets"] = t.counters.ntp;
     j["skipped"] = skipped_json(t.counters);

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "capture/daily_summary.h"
+#include "core/time_bin.h"
 #include "decode/link.h"
+#include "decode/ntp.h"
 #include "decode/packet_decoder.h"
 #include "tally/capture_tally.h"
 
@@ -39,7 +42,52 @@ core::Result<TalliedCapture> tally_capture(const capture::CaptureFile& file,
                     file.path(), unsupported_link));
   }
   TalliedCapture out;
+  out.format = file.format() == capture::CaptureFormat::kPcap ? "pcap" : "pcapng";
   out.summary = summary.value();
+  out.counters = counters;
+  out.first_ns = tally.observations() ? tally.first_ns() : 0;
+  out.last_ns = tally.observations() ? tally.last_ns() : 0;
+  out.sources = tally.tracked_sources();
+  out.tallies = tally.finish();
+  return out;
+}
+
+core::Result<TalliedCapture> tally_daily_summary(const capture::MappedFile& file,
+                                                 const classify::Classifier& classifier,
+                                                 int64_t bin_width_s) {
+  if (bin_width_s % core::kSecondsPerDay != 0) {
+    return core::make_error(
+        core::ErrorCode::kUsage,
+        fmt::format("{}: per-day summaries can only be counted in bins of whole days, but the "
+                    "store keeps {} s bins: ingest them into a store made with --bin-width day",
+                    file.path(), bin_width_s));
+  }
+  tally::CaptureTally tally(classifier, bin_width_s);
+  decode::DecodeCounters counters;
+  core::Observation obs;
+  auto rows = capture::for_each_daily_row(file, [&](const capture::DailySummaryRow& row) {
+    obs = core::Observation{};
+    obs.time_ns = row.first_ns;
+    obs.src = row.src;
+    obs.dst = row.dst;
+    obs.src_port = row.src_port;
+    obs.dst_port = row.dst_port;
+    obs.ip_version = row.src.is_v4() ? 4 : 6;
+    obs.ip_length = static_cast<uint16_t>(row.bytes / row.packets);
+    obs.ntp_length = static_cast<uint16_t>(row.ntp_header.size());
+    obs.udp_length = static_cast<uint16_t>(obs.ntp_length + 8);
+    obs.wire_length = obs.ip_length;
+    obs.payload = row.ntp_header.data();
+    decode::decode_ntp({row.ntp_header.data(), row.ntp_header.size()}, obs.ntp);
+    counters.frames += row.packets;
+    counters.ntp += row.packets;
+    tally.add_summary(obs, row.packets, row.bytes, row.last_ns);
+  });
+  if (!rows) return rows.error();
+  TalliedCapture out;
+  out.format = "daily";
+  out.rows = rows.value();
+  out.summary.records = counters.frames;
   out.counters = counters;
   out.first_ns = tally.observations() ? tally.first_ns() : 0;
   out.last_ns = tally.observations() ? tally.last_ns() : 0;

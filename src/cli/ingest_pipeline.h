@@ -5,6 +5,7 @@
 #include <string>
 
 #include "capture/capture_file.h"
+#include "capture/mapped_file.h"
 #include "classify/classifier.h"
 #include "core/error.h"
 #include "decode/skip_reason.h"
@@ -13,6 +14,8 @@
 namespace iotcensus::cli {
 
 struct TalliedCapture {
+  std::string format;  // "pcap", "pcapng" or "daily"
+  uint64_t rows = 0;   // daily summaries: rows read (summary.records counts the packets in them)
   capture::CaptureSummary summary;
   decode::DecodeCounters counters;
   tally::TallySet tallies;
@@ -26,5 +29,11 @@ struct TalliedCapture {
 core::Result<TalliedCapture> tally_capture(const capture::CaptureFile& file,
                                            const classify::Classifier& classifier,
                                            int64_t bin_width_s);
+
+// The same for a file of per-day source summaries (capture/daily_summary.h). They only say on
+// which day a source was seen, so the store's bins must be whole days (kUsage otherwise).
+core::Result<TalliedCapture> tally_daily_summary(const capture::MappedFile& file,
+                                                 const classify::Classifier& classifier,
+                                                 int64_t bin_width_s);
 
 }  // namespace iotcensus::cli

@@ -49,10 +49,19 @@ constexpr uint16_t kNoFlag = 0xffff;
 CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s)
     : classifier_(classifier), bin_width_s_(bin_width_s), index_(1 << 12), ports_(1 << 12) {}
 
-void CaptureTally::add(const core::Observation& obs) {
-  ++observations_;
+void CaptureTally::add(const core::Observation& obs) { add_packets(obs, 1, obs.ip_length, obs.time_ns); }
+
+void CaptureTally::add_summary(const core::Observation& first, uint64_t packets, uint64_t bytes,
+                               int64_t last_ns) {
+  if (packets == 0) return;
+  add_packets(first, packets, bytes, std::max(last_ns, first.time_ns));
+}
+
+void CaptureTally::add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes,
+                               int64_t last_ns) {
+  observations_ += packets;
   first_ns_ = std::min(first_ns_, obs.time_ns);
-  last_ns_ = std::max(last_ns_, obs.time_ns);
+  last_ns_ = std::max(last_ns_, last_ns);
   const uint64_t mask = classifier_.match(obs);
   uint32_t& slot = index_[EntryKey{obs.src, mask}];
   if (slot == 0) {
@@ -74,17 +83,23 @@ void CaptureTally::add(const core::Observation& obs) {
       e.first_ns = std::min(e.first_ns, obs.time_ns);
     }
   }
-  ++e.packets;
-  e.bytes += obs.ip_length;
+  if (packets > 1) {
+    // A summary of several requests: their mean interval stands for each of them.
+    e.cadence.add_intervals_ns((last_ns - obs.time_ns) / static_cast<int64_t>(packets - 1),
+                               packets - 1);
+    e.last_ns = std::max(e.last_ns, last_ns);
+  }
+  e.packets += packets;
+  e.bytes += bytes;
   const int64_t bin = core::bin_start(core::floor_seconds(obs.time_ns), bin_width_s_);
   const bool new_bin = bin != e.bin;
   if (new_bin) {
     if (e.bin != INT64_MIN) spill(index, e);
     e.bin = bin;
   }
-  ++e.bin_packets;
-  e.bin_bytes += obs.ip_length;
-  if (classifier_.evidence(e.leading_class, obs)) ++e.bin_evidence;
+  e.bin_packets += packets;
+  e.bin_bytes += bytes;
+  if (classifier_.evidence(e.leading_class, obs)) e.bin_evidence += packets;
   if (new_bin || obs.src_port != e.last_port) {
     ports_[PortKey{index, obs.src_port, bin}];
     e.last_port = obs.src_port;
@@ -154,7 +169,14 @@ TallySet CaptureTally::finish() {
 
   FlatMap<BinClassKey, BinTotals, BinClassHash> totals(1024);
   FlatMap<BinSourceKey, uint64_t, BinSourceHash> sources(bins_.size() * 2 + 16);
-  FlatMap<BinSourceKey, std::pair<uint64_t, uint64_t>, BinSourceHash> flags(1024);
+  // Sized for every (bin, source, flag) row up front: growing from a small table rehashed
+  // millions of rows several times over when most sources raise a few flags.
+  size_t flag_rows = 0;
+  for (const BinRecord& r : bins_) {
+    flag_rows += static_cast<size_t>(__builtin_popcountll(entry_flags[r.entry]));
+  }
+  FlatMap<BinSourceKey, std::pair<uint64_t, uint64_t>, BinSourceHash> flags(flag_rows * 4 / 3 +
+                                                                             16);
   for (const BinRecord& r : bins_) {
     const uint16_t cls = entry_class[r.entry];
     BinTotals& t = totals[BinClassKey{r.bin, cls}];

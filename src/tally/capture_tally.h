@@ -19,6 +19,11 @@ class CaptureTally {
   CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s);
 
   void add(const core::Observation& obs);
+  // A summary of `packets` requests of one source in one bin (a flow record, a daily summary
+  // row): `first` describes the first request; the others share its header and port, and their
+  // mean interval is (last_ns - first.time_ns) / (packets - 1).
+  void add_summary(const core::Observation& first, uint64_t packets, uint64_t bytes,
+                   int64_t last_ns);
 
   // Resolves classes and flags and builds the rows; call once after the last add().
   TallySet finish();
@@ -76,6 +81,7 @@ class CaptureTally {
   struct Unit {};
 
   void spill(uint32_t index, Entry& e);
+  void add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes, int64_t last_ns);
 
   const classify::Classifier& classifier_;
   int64_t bin_width_s_;

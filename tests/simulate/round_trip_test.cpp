@@ -168,5 +168,118 @@ TEST(SimulateRoundTrip, IngestAndReportEqualTheTruth) {
   EXPECT_EQ(matched, 3u) << rep.out;
 }
 
+// Per-day rows of the report for one class: bin_start -> (column -> value).
+std::map<std::string, std::map<std::string, std::string>> report_rows(const std::string& store,
+                                                                      const std::string& cls) {
+  auto rep = run(quote(iotcensus_bin()) + " report --k 1 --format csv --bin day --store " + quote(store));
+  EXPECT_EQ(rep.exit_code, 0) << rep.err;
+  const auto rows = lines(rep.out);
+  const auto header = split(rows.at(0), ',');
+  std::map<std::string, std::map<std::string, std::string>> out;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const auto f = split(rows[i], ',');
+    if (f.size() != header.size() || f[1] != cls) continue;
+    for (size_t c = 0; c < header.size(); ++c) out[f[0]][header[c]] = f[c];
+  }
+  return out;
+}
+
+TEST(SimulateRoundTrip, DailyFormatIngestsToTheTruthAndToWhatThePacketsGive) {
+  TempDir dir;
+  std::ofstream(dir.file("plain.toml")) << kPlainScenario;
+  const std::string scen = quote(dir.file("plain.toml"));
+  // The whole scenario in daily format; the first three days of June also as packets.
+  ASSERT_EQ(run(simulate("--scenario " + scen + " --format daily --out " + quote(dir.file("d.csv")) +
+                         " --truth " + quote(dir.file("truth")))).exit_code, 0);
+  ASSERT_EQ(run(simulate("--scenario " + scen + " --format daily --from 2003-06-01 --to 2003-06-04 --out " +
+                         quote(dir.file("d3.csv")))).exit_code, 0);
+  ASSERT_EQ(run(simulate("--scenario " + scen + " --format pcap --from 2003-06-01 --to 2003-06-04 --out " +
+                         quote(dir.file("p3.pcap")))).exit_code, 0);
+  auto ingest = [&](const std::string& store, const std::string& file) {
+    auto r = run(quote(iotcensus_bin()) + " ingest --raw-addresses --json --bin-width day --store " +
+                 quote(store) + " " + quote(file));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(lines(r.out).at(0));
+  };
+  const auto j = ingest(dir.file("daily.db"), dir.file("d.csv"));
+  EXPECT_EQ(j.at("format"), "daily");
+  uint64_t written = 0;
+  const auto req = lines(slurp(dir.file("truth/requests.csv")));
+  for (size_t i = 1; i < req.size(); ++i) written += std::stoull(split(req[i], ',').at(4));
+  EXPECT_EQ(j.at("ntp_packets").get<uint64_t>(), written);
+
+  // Every day: distinct sources equal the devices on line (no churn, no NAT in this scenario).
+  std::map<std::string, std::string> online;
+  const auto daily = lines(slurp(dir.file("truth/daily.csv")));
+  for (size_t i = 1; i < daily.size(); ++i) {
+    const auto f = split(daily[i], ',');
+    if (f.at(1) == "netgear-sntp-flawed" && f.at(3) != "0") online[f.at(0)] = f.at(3);
+  }
+  const auto rows = report_rows(dir.file("daily.db"), "netgear-sntp-flawed");
+  ASSERT_GT(online.size(), 90u);
+  ASSERT_EQ(rows.size(), online.size());
+  for (const auto& [day, n] : online) {
+    ASSERT_TRUE(rows.count(day)) << day;
+    EXPECT_EQ(rows.at(day).at("sources"), n) << day;
+  }
+
+  // The same three days from packets and from daily rows: the same census.
+  ingest(dir.file("p3.db"), dir.file("p3.pcap"));
+  ingest(dir.file("d3.db"), dir.file("d3.csv"));
+  const auto from_packets = report_rows(dir.file("p3.db"), "netgear-sntp-flawed");
+  const auto from_daily = report_rows(dir.file("d3.db"), "netgear-sntp-flawed");
+  ASSERT_EQ(from_packets.size(), 3u);
+  for (const auto& [day, row] : from_packets) {
+    for (const char* c : {"packets", "bytes", "sources", "prefixes24", "source_ports", "evidence_packets"}) {
+      EXPECT_EQ(from_daily.at(day).at(c), row.at(c)) << day << " " << c;
+    }
+  }
+  // Cadence seen through daily rows (each row's mean interval) stays within about one
+  // histogram bucket (a factor 2^(1/3)) of the median measured on the packets themselves.
+  auto medians = [&](const std::string& store) {
+    auto src = run(quote(iotcensus_bin()) + " sources --csv --limit 20 --store " + quote(store));
+    EXPECT_EQ(src.exit_code, 0);
+    std::map<std::string, double> m;
+    const auto l = lines(src.out);
+    for (size_t i = 1; i < l.size(); ++i) m[split(l[i], ',').at(0)] = std::stod(split(l[i], ',').at(6));
+    return m;
+  };
+  const auto packet_medians = medians(dir.file("p3.db"));
+  const auto daily_medians = medians(dir.file("d3.db"));
+  size_t compared = 0;
+  for (const auto& [source, median] : packet_medians) {
+    if (!daily_medians.count(source)) continue;
+    const double ratio = daily_medians.at(source) / median;
+    EXPECT_GT(ratio, 0.75) << source << " " << median << " vs " << daily_medians.at(source);
+    EXPECT_LT(ratio, 1.33) << source << " " << median << " vs " << daily_medians.at(source);
+    ++compared;
+  }
+  EXPECT_GE(compared, 10u);
+
+  // Day summaries cannot be split into hours: a store of hourly bins refuses them, untouched.
+  auto hourly = run(quote(iotcensus_bin()) + " ingest --raw-addresses --store " +
+                    quote(dir.file("h.db")) + " " + quote(dir.file("d3.csv")));
+  EXPECT_EQ(hourly.exit_code, 1);
+  EXPECT_NE(hourly.err.find("--bin-width day"), std::string::npos) << hourly.err;
+  EXPECT_NE(hourly.err.find(dir.file("d3.csv")), std::string::npos) << hourly.err;
+}
+
+TEST(SimulateRoundTrip, MalformedDailyRowsAreRejected) {
+  TempDir dir;
+  std::ofstream(dir.file("bad.csv"))
+      << "day,src,src_port,dst,dst_port,packets,bytes,first,last,ntp_header\n"
+      << "2003-06-01,192.0.2.1,23457,128.105.39.11,123,2,152,2003-06-01T00:00:00.000000Z,"
+         "2003-06-01T00:00:01.080000Z,0b" << std::string(94, '0') << "\n"
+      << "2003-06-01,192.0.2.300,23457,128.105.39.11,123,2,152,2003-06-01T00:00:00Z,"
+         "2003-06-01T00:00:01Z,0b" << std::string(94, '0') << "\n";
+  auto r = run(quote(iotcensus_bin()) + " ingest --bin-width day --store " + quote(dir.file("c.db")) +
+               " " + quote(dir.file("bad.csv")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("line 3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'src'"), std::string::npos) << r.err;
+  auto rep = run(quote(iotcensus_bin()) + " report --k 1 --format csv --store " + quote(dir.file("c.db")));
+  EXPECT_EQ(lines(rep.out).size(), 1u) << "nothing of the bad file is stored: " << rep.out;
+}
+
 }  // namespace
 }  // namespace iotcensus::simulate
