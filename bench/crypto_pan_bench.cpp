@@ -52,7 +52,8 @@ const std::vector<std::uint32_t>& clustered_v4() {
     out.reserve(kDistinctSources);
     while (out.size() < kDistinctSources) {
       const std::uint64_t r = rng();
-      const std::uint32_t address = (prefixes[r % kClusters] << 8) | static_cast<std::uint32_t>((r >> 32) & 0xFFu);
+      const std::uint32_t address =
+          (prefixes[r % kClusters] << 8) | static_cast<std::uint32_t>((r >> 32) & 0xFFu);
       if (seen.insert(address).second) out.push_back(address);
     }
     return out;
@@ -98,12 +99,16 @@ const std::vector<std::array<std::uint8_t, 16>>& clustered_v6() {
   return addresses;
 }
 
-void report(benchmark::State& state, const CryptoPanStats& before, const CryptoPanStats& after, std::size_t items) {
+// items_per_second is per CPU second of the single benchmark thread, i.e. per core (CPU time
+// rather than wall time so that other load on the machine does not count against us).
+void report(benchmark::State& state, const CryptoPanStats& before, const CryptoPanStats& after,
+            std::size_t items) {
   state.SetItemsProcessed(static_cast<std::int64_t>(items));
   const double n = static_cast<double>(items);
   state.counters["aes_per_addr"] = static_cast<double>(after.aes_calls - before.aes_calls) / n;
   state.counters["hit_rate"] = static_cast<double>(after.cache_hits - before.cache_hits) / n;
-  state.counters["evictions_per_addr"] = static_cast<double>(after.evictions - before.evictions) / n;
+  state.counters["evictions_per_addr"] =
+      static_cast<double>(after.evictions - before.evictions) / n;
 }
 
 enum class Cold { kFreshObject, kClearedCache };
@@ -112,8 +117,8 @@ enum class Cold { kFreshObject, kClearedCache };
 // object (the cache memory is untouched, so page faults are part of the cost) or the same object
 // after clear_cache() (cache memory already mapped).
 template <typename Address, typename Fn>
-void run_cold(benchmark::State& state, const std::vector<Address>& addresses, const CryptoPanOptions& options,
-              Cold cold, Fn anonymize) {
+void run_cold(benchmark::State& state, const std::vector<Address>& addresses,
+              const CryptoPanOptions& options, Cold cold, Fn anonymize) {
   CryptoPanStats total{};
   std::size_t items = 0;
   CryptoPan reused = make_pan(options);
@@ -142,8 +147,8 @@ void run_cold(benchmark::State& state, const std::vector<Address>& addresses, co
 }
 
 template <typename Address, typename Fn>
-void run_warm(benchmark::State& state, const std::vector<Address>& addresses, const CryptoPanOptions& options,
-              Fn anonymize) {
+void run_warm(benchmark::State& state, const std::vector<Address>& addresses,
+              const CryptoPanOptions& options, Fn anonymize) {
   CryptoPan pan = make_pan(options);
   for (const auto& a : addresses) benchmark::DoNotOptimize(anonymize(pan, a));  // prime the cache
   const CryptoPanStats before = pan.stats();
@@ -156,7 +161,9 @@ void run_warm(benchmark::State& state, const std::vector<Address>& addresses, co
 }
 
 auto anonymize_v4 = [](CryptoPan& pan, std::uint32_t a) { return pan.anonymize_v4(a); };
-auto anonymize_v6 = [](CryptoPan& pan, const std::array<std::uint8_t, 16>& a) { return pan.anonymize_v6(a); };
+auto anonymize_v6 = [](CryptoPan& pan, const std::array<std::uint8_t, 16>& a) {
+  return pan.anonymize_v6(a);
+};
 
 CryptoPanOptions v4_options(std::int64_t lazy_fills) {
   CryptoPanOptions options;
@@ -202,15 +209,15 @@ void BM_V6ClusteredNoCache(benchmark::State& state) {
   run_cold(state, clustered_v6(), no_cache(), Cold::kClearedCache, anonymize_v6);
 }
 
-BENCHMARK(BM_V4ClusteredCold)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_V4ClusteredColdCleared)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_V4ClusteredWarm)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_V4SparseCold)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_V4ClusteredNoCache)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_V6ClusteredCold)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_V6ClusteredColdCleared)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_V6ClusteredWarm)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_V6ClusteredNoCache)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_V4ClusteredCold)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V4ClusteredColdCleared)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V4ClusteredWarm)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V4SparseCold)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V4ClusteredNoCache)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V6ClusteredCold)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V6ClusteredColdCleared)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V6ClusteredWarm)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V6ClusteredNoCache)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

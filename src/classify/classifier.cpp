@@ -23,6 +23,10 @@ core::Result<Classifier> Classifier::create(std::vector<Rule> rules) {
   }
   std::stable_sort(rules.begin(), rules.end(),
                    [](const Rule& a, const Rule& b) { return a.priority < b.priority; });
+  for (auto& r : rules) {
+    r.match.compile();
+    r.evidence.compile();
+  }
   Classifier c;
   c.rules_ = std::move(rules);
   for (size_t i = 0; i < c.rules_.size(); ++i) {
@@ -36,11 +40,28 @@ int Classifier::leading_class(uint64_t mask) const {
   return m == 0 ? -1 : __builtin_ctzll(m);
 }
 
+namespace {
+// The median and count of a histogram, computed once however many rules ask.
+struct CadenceView {
+  const CadenceHistogram& h;
+  double median = -1;
+  uint32_t intervals = 0;
+  bool holds(const CadenceCondition& c) {
+    if (median < 0) {
+      intervals = h.intervals();
+      median = h.median_s();
+    }
+    return c.holds(median, intervals);
+  }
+};
+}  // namespace
+
 int Classifier::resolve_class(uint64_t mask, const CadenceHistogram& cadence) const {
   uint64_t m = mask & class_bits_;
+  CadenceView view{cadence};
   while (m != 0) {
     const int i = __builtin_ctzll(m);
-    if (!rules_[i].cadence || rules_[i].cadence->holds(cadence)) return i;
+    if (!rules_[i].cadence || view.holds(*rules_[i].cadence)) return i;
     m &= m - 1;
   }
   return -1;
@@ -49,9 +70,10 @@ int Classifier::resolve_class(uint64_t mask, const CadenceHistogram& cadence) co
 uint64_t Classifier::resolve_flags(uint64_t mask, const CadenceHistogram& cadence) const {
   uint64_t m = mask & flag_bits_;
   uint64_t out = 0;
+  CadenceView view{cadence};
   while (m != 0) {
     const int i = __builtin_ctzll(m);
-    if (!rules_[i].cadence || rules_[i].cadence->holds(cadence)) out |= uint64_t{1} << i;
+    if (!rules_[i].cadence || view.holds(*rules_[i].cadence)) out |= uint64_t{1} << i;
     m &= m - 1;
   }
   return out;

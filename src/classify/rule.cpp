@@ -1,6 +1,7 @@
 #include "classify/rule.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace iotcensus::classify {
 
@@ -19,47 +20,95 @@ bool in_prefixes(const std::vector<AddressPrefix>& set, const core::Address& a) 
 }
 }  // namespace
 
+void PacketConditions::compile() {
+  uses_ = 0;
+  auto use = [&](bool set, Use u) {
+    if (set) uses_ |= u;
+  };
+  use(leap.has_value(), kLeap);
+  use(version.has_value(), kVersion);
+  use(mode.has_value(), kMode);
+  use(stratum.has_value(), kStratum);
+  use(!poll.empty(), kPoll);
+  use(!precision.empty(), kPrecision);
+  use(!root_delay.empty(), kRootDelay);
+  use(!root_dispersion.empty(), kRootDispersion);
+  use(!reference_id.empty(), kReferenceId);
+  use(!ntp_length.empty(), kNtpLength);
+  use(!udp_length.empty(), kUdpLength);
+  use(!ip_total_length.empty(), kIpLength);
+  use(!src_port.empty(), kSrcPort);
+  use(!dst_port.empty(), kDstPort);
+  use(!src_address.empty(), kSrcAddress);
+  use(!dst_address.empty(), kDstAddress);
+  use(!zero_timestamps.empty() || !nonzero_timestamps.empty(), kTimestamps);
+  use(!payload.empty(), kPayload);
+  use(extension_fields.has_value(), kExtensions);
+  use(mac.has_value(), kMac);
+  use(!private_request.empty(), kPrivate);
+  use(!control_opcode.empty(), kControl);
+  modes_ = mode ? static_cast<uint8_t>(mode->to_ulong()) : 0xff;
+  versions_ = version ? static_cast<uint8_t>(version->to_ulong()) : 0xff;
+  leaps_ = leap ? static_cast<uint8_t>(leap->to_ulong()) : 0xff;
+  payload_words_.clear();
+  mask_words_.clear();
+  if (payload_mask.size() != payload.size()) payload_mask.assign(payload.size(), 0xff);
+  for (size_t i = 0; i + 8 <= payload.size(); i += 8) {
+    uint64_t p = 0, m = 0;
+    std::memcpy(&p, payload.data() + i, 8);
+    std::memcpy(&m, payload_mask.data() + i, 8);
+    payload_words_.push_back(p & m);
+    mask_words_.push_back(m);
+  }
+}
+
 bool PacketConditions::matches(const core::Observation& obs) const {
   const core::NtpHeader& n = obs.ntp;
-  if (mode && !(*mode)[n.mode]) return false;
-  if (version && !(*version)[n.version]) return false;
-  if (leap && !(*leap)[n.leap]) return false;
-  if (stratum && !(*stratum)[n.stratum]) return false;
-  if (!in(ntp_length, obs.ntp_length) || !in(udp_length, obs.udp_length)) return false;
-  if (!ip_total_length.empty() && (obs.ip_version != 4 || !in(ip_total_length, obs.ip_length))) {
+  // The common conditions first, as bit tests; the rest only when the rule sets them.
+  if (!((modes_ >> n.mode) & 1) || !((versions_ >> n.version) & 1) || !((leaps_ >> n.leap) & 1)) {
     return false;
   }
-  if (!in(src_port, obs.src_port) || !in(dst_port, obs.dst_port)) return false;
-  if (!in(poll, n.poll) || !in(precision, n.precision)) return false;
-  if (!in(root_delay, n.root_delay) || !in(root_dispersion, n.root_dispersion)) return false;
-  if (!in(reference_id, n.reference_id)) return false;
-  for (auto t : zero_timestamps) {
-    if (n.timestamp(t) != 0) return false;
+  const uint32_t u = uses_;
+  if (u == 0 || (u & ~(kMode | kVersion | kLeap)) == 0) return true;
+  if ((u & kStratum) && !(*stratum)[n.stratum]) return false;
+  if ((u & kNtpLength) && !in(ntp_length, obs.ntp_length)) return false;
+  if ((u & kUdpLength) && !in(udp_length, obs.udp_length)) return false;
+  if ((u & kIpLength) && (obs.ip_version != 4 || !in(ip_total_length, obs.ip_length))) return false;
+  if ((u & kSrcPort) && !in(src_port, obs.src_port)) return false;
+  if ((u & kDstPort) && !in(dst_port, obs.dst_port)) return false;
+  if ((u & kPoll) && !in(poll, n.poll)) return false;
+  if ((u & kPrecision) && !in(precision, n.precision)) return false;
+  if ((u & kRootDelay) && !in(root_delay, n.root_delay)) return false;
+  if ((u & kRootDispersion) && !in(root_dispersion, n.root_dispersion)) return false;
+  if ((u & kReferenceId) && !in(reference_id, n.reference_id)) return false;
+  if (u & kTimestamps) {
+    for (auto t : zero_timestamps) {
+      if (n.timestamp(t) != 0) return false;
+    }
+    for (auto t : nonzero_timestamps) {
+      if (n.timestamp(t) == 0) return false;
+    }
   }
-  for (auto t : nonzero_timestamps) {
-    if (n.timestamp(t) == 0) return false;
-  }
-  if (!payload.empty()) {
+  if (u & kPayload) {
     if (obs.ntp_length < payload.size() || obs.payload == nullptr) return false;
-    for (size_t i = 0; i < payload.size(); ++i) {
+    const size_t words = payload_words_.size();
+    for (size_t w = 0; w < words; ++w) {
+      uint64_t v;
+      std::memcpy(&v, obs.payload + 8 * w, 8);
+      if ((v & mask_words_[w]) != payload_words_[w]) return false;
+    }
+    for (size_t i = words * 8; i < payload.size(); ++i) {
       if ((obs.payload[i] & payload_mask[i]) != (payload[i] & payload_mask[i])) return false;
     }
   }
-  if (extension_fields && (n.extension_fields > 0) != *extension_fields) return false;
-  if (mac && (n.mac_length > 0) != *mac) return false;
-  if (!private_request.empty() && (n.mode != 7 || !in(private_request, n.private_request))) {
-    return false;
-  }
-  if (!control_opcode.empty() && (n.mode != 6 || !in(control_opcode, n.control_opcode))) {
-    return false;
-  }
-  return in_prefixes(src_address, obs.src) && in_prefixes(dst_address, obs.dst);
+  if ((u & kExtensions) && (n.extension_fields > 0) != *extension_fields) return false;
+  if ((u & kMac) && (n.mac_length > 0) != *mac) return false;
+  if ((u & kPrivate) && (n.mode != 7 || !in(private_request, n.private_request))) return false;
+  if ((u & kControl) && (n.mode != 6 || !in(control_opcode, n.control_opcode))) return false;
+  if ((u & kSrcAddress) && !in_prefixes(src_address, obs.src)) return false;
+  if ((u & kDstAddress) && !in_prefixes(dst_address, obs.dst)) return false;
+  return true;
 }
 
-bool CadenceCondition::holds(const CadenceHistogram& h) const {
-  if (h.intervals() < min_intervals) return false;
-  const double m = h.median_s();
-  return m >= median_min_s && m <= median_max_s;
-}
 
 }  // namespace iotcensus::classify

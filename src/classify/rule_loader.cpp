@@ -171,6 +171,7 @@ class RuleParser {
     }
     if (c.payload_mask.empty()) c.payload_mask.assign(c.payload.size(), 0xff);
     c.empty = t.empty();
+    c.compile();
     return std::nullopt;
   }
 
