@@ -16,15 +16,22 @@ core::Result<TalliedCapture> tally_capture(const capture::CaptureFile& file,
                                            int64_t bin_width_s) {
   decode::PacketDecoder decoder;
   tally::CaptureTally tally(classifier, bin_width_s);
-  core::Observation obs;
+  // Observations are handed over in batches so the tally can overlap their memory accesses;
+  // their payload pointers stay valid because the file stays mapped.
+  core::Observation batch[tally::CaptureTally::kBatch];
+  size_t pending = 0;
   uint32_t unsupported_link = 0;
   auto summary = file.for_each([&](const capture::RawPacket& frame) {
-    if (decoder.decode(frame, obs)) {
-      tally.add(obs);
+    if (decoder.decode(frame, batch[pending])) {
+      if (++pending == tally::CaptureTally::kBatch) {
+        tally.add_batch(batch, pending);
+        pending = 0;
+      }
     } else if (!decode::link_type_supported(frame.link_type)) {
       unsupported_link = frame.link_type;
     }
   });
+  tally.add_batch(batch, pending);
   if (!summary) return summary.error();
   const auto& counters = decoder.counters();
   const uint64_t unsupported =

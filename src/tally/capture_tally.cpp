@@ -19,20 +19,6 @@ struct BinClassHash {
     return mix64(static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL ^ k.class_id);
   }
 };
-struct BinSourceKey {
-  int64_t bin;
-  uint16_t class_id;
-  uint16_t flag;  // 0xffff when not about a flag
-  core::Address source;
-  friend bool operator==(const BinSourceKey&, const BinSourceKey&) = default;
-};
-struct BinSourceHash {
-  uint64_t operator()(const BinSourceKey& k) const {
-    return mix64(static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL ^
-                 (uint64_t{k.class_id} << 16 | k.flag) ^ k.source.hi * 0xc2b2ae3d27d4eb4fULL ^
-                 mix64(k.source.lo));
-  }
-};
 struct SourceKey {
   core::Address source;
   uint16_t class_id;
@@ -43,7 +29,20 @@ struct SourceHash {
     return mix64(k.source.hi * 0x9e3779b97f4a7c15ULL ^ k.source.lo ^ k.class_id);
   }
 };
-constexpr uint16_t kNoFlag = 0xffff;
+// Merges runs of equal rows of a sorted vector into their first row.
+template <class Row, class Equal, class Merge>
+void merge_adjacent(std::vector<Row>& rows, Equal equal, Merge merge) {
+  if (rows.empty()) return;
+  size_t out = 0;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    if (equal(rows[out], rows[i])) {
+      merge(rows[out], rows[i]);
+    } else {
+      rows[++out] = rows[i];
+    }
+  }
+  rows.resize(out + 1);
+}
 }  // namespace
 
 CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s)
@@ -57,24 +56,54 @@ void CaptureTally::add_summary(const core::Observation& first, uint64_t packets,
   add_packets(first, packets, bytes, std::max(last_ns, first.time_ns));
 }
 
-void CaptureTally::add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes,
-                               int64_t last_ns) {
-  observations_ += packets;
-  first_ns_ = std::min(first_ns_, obs.time_ns);
-  last_ns_ = std::max(last_ns_, last_ns);
-  const uint64_t mask = classifier_.match(obs);
-  uint32_t& slot = index_[EntryKey{obs.src, mask}];
+void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
+  uint64_t masks[kBatch];
+  uint32_t index[kBatch];
+  for (size_t done = 0; done < n; done += kBatch) {
+    const size_t m = std::min(kBatch, n - done);
+    const core::Observation* o = obs + done;
+    for (size_t i = 0; i < m; ++i) {
+      masks[i] = classifier_.match(o[i]);
+      index_.prefetch(EntryKey{o[i].src, masks[i]});
+    }
+    for (size_t i = 0; i < m; ++i) {
+      index[i] = entry_index(o[i].src, masks[i]);
+      __builtin_prefetch(&entries_[index[i]]);
+    }
+    for (size_t i = 0; i < m; ++i) add_packets(o[i], masks[i], 1, o[i].ip_length, o[i].time_ns);
+  }
+}
+
+uint32_t CaptureTally::entry_index(const core::Address& source, uint64_t mask) {
+  uint32_t& slot = index_[EntryKey{source, mask}];
   if (slot == 0) {
     Entry fresh;
-    fresh.key = EntryKey{obs.src, mask};
-    fresh.first_ns = obs.time_ns;
-    fresh.last_ns = obs.time_ns;
+    fresh.key = EntryKey{source, mask};
+    fresh.first_ns = INT64_MAX;
+    fresh.last_ns = INT64_MIN;
     fresh.leading_class = classifier_.leading_class(mask);
     entries_.push_back(fresh);
     slot = static_cast<uint32_t>(entries_.size());
   }
-  const uint32_t index = slot - 1;
+  return slot - 1;
+}
+
+void CaptureTally::add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes,
+                               int64_t last_ns) {
+  add_packets(obs, classifier_.match(obs), packets, bytes, last_ns);
+}
+
+void CaptureTally::add_packets(const core::Observation& obs, uint64_t mask, uint64_t packets,
+                               uint64_t bytes, int64_t last_ns) {
+  observations_ += packets;
+  first_ns_ = std::min(first_ns_, obs.time_ns);
+  last_ns_ = std::max(last_ns_, last_ns);
+  const uint32_t index = entry_index(obs.src, mask);
   Entry& e = entries_[index];
+  if (e.packets == 0) {
+    e.first_ns = obs.time_ns;
+    e.last_ns = obs.time_ns;
+  }
   if (e.packets > 0) {
     if (obs.time_ns >= e.last_ns) {
       e.cadence.add_interval_ns(obs.time_ns - e.last_ns);
@@ -167,16 +196,10 @@ TallySet CaptureTally::finish() {
     return std::tie(a.source, a.class_id) < std::tie(b.source, b.class_id);
   });
 
+  // Rows are appended, sorted, and rows with equal keys (one address under two rule masks that
+  // resolve to the same class) merged: cheaper than millions of hash inserts.
   FlatMap<BinClassKey, BinTotals, BinClassHash> totals(1024);
-  FlatMap<BinSourceKey, uint64_t, BinSourceHash> sources(bins_.size() * 2 + 16);
-  // Sized for every (bin, source, flag) row up front: growing from a small table rehashed
-  // millions of rows several times over when most sources raise a few flags.
-  size_t flag_rows = 0;
-  for (const BinRecord& r : bins_) {
-    flag_rows += static_cast<size_t>(__builtin_popcountll(entry_flags[r.entry]));
-  }
-  FlatMap<BinSourceKey, std::pair<uint64_t, uint64_t>, BinSourceHash> flags(flag_rows * 4 / 3 +
-                                                                             16);
+  out.bin_sources.reserve(bins_.size());
   for (const BinRecord& r : bins_) {
     const uint16_t cls = entry_class[r.entry];
     BinTotals& t = totals[BinClassKey{r.bin, cls}];
@@ -186,34 +209,31 @@ TallySet CaptureTally::finish() {
     t.bytes += r.bytes;
     if (keep_evidence[r.entry]) t.evidence_packets += r.evidence;
     const core::Address& src = entries_[r.entry].key.address;
-    sources[BinSourceKey{r.bin, cls, kNoFlag, src}] += r.packets;
+    out.bin_sources.push_back(BinSource{r.bin, cls, src, r.packets});
     uint64_t f = entry_flags[r.entry];
     while (f != 0) {
       const int rule = __builtin_ctzll(f);
       f &= f - 1;
-      const uint16_t flag = static_cast<uint16_t>(rule_to_id[rule]);
-      auto& fp = flags[BinSourceKey{r.bin, cls, flag, src}];
-      fp.first += r.packets;
+      out.bin_flags.push_back(BinFlag{r.bin, cls, static_cast<uint16_t>(rule_to_id[rule]), src,
+                                      r.packets});
     }
   }
   totals.for_each([&](const BinClassKey&, const BinTotals& t) { out.totals.push_back(t); });
   std::sort(out.totals.begin(), out.totals.end(), [](const auto& a, const auto& b) {
     return std::tie(a.bin_start, a.class_id) < std::tie(b.bin_start, b.class_id);
   });
-  out.bin_sources.reserve(sources.size());
-  sources.for_each([&](const BinSourceKey& k, uint64_t packets) {
-    out.bin_sources.push_back(BinSource{k.bin, k.class_id, k.source, packets});
-  });
-  std::sort(out.bin_sources.begin(), out.bin_sources.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.bin_start, a.class_id, a.source) < std::tie(b.bin_start, b.class_id, b.source);
-  });
-  flags.for_each([&](const BinSourceKey& k, const std::pair<uint64_t, uint64_t>& v) {
-    out.bin_flags.push_back(BinFlag{k.bin, k.class_id, k.flag, k.source, v.first});
-  });
-  std::sort(out.bin_flags.begin(), out.bin_flags.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.bin_start, a.class_id, a.flag_id, a.source) <
-           std::tie(b.bin_start, b.class_id, b.flag_id, b.source);
-  });
+  auto source_key = [](const BinSource& a) { return std::tie(a.bin_start, a.class_id, a.source); };
+  std::sort(out.bin_sources.begin(), out.bin_sources.end(),
+            [&](const auto& a, const auto& b) { return source_key(a) < source_key(b); });
+  merge_adjacent(out.bin_sources, [&](const auto& a, const auto& b) { return source_key(a) == source_key(b); },
+                 [](auto& into, const auto& from) { into.packets += from.packets; });
+  auto flag_key = [](const BinFlag& a) {
+    return std::tie(a.bin_start, a.class_id, a.flag_id, a.source);
+  };
+  std::sort(out.bin_flags.begin(), out.bin_flags.end(),
+            [&](const auto& a, const auto& b) { return flag_key(a) < flag_key(b); });
+  merge_adjacent(out.bin_flags, [&](const auto& a, const auto& b) { return flag_key(a) == flag_key(b); },
+                 [](auto& into, const auto& from) { into.packets += from.packets; });
   ports_.for_each([&](const PortKey& k, const Unit&) {
     out.bin_ports.push_back(BinPort{k.bin, entry_class[k.entry], k.port});
   });

@@ -19,6 +19,10 @@ class CaptureTally {
   CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s);
 
   void add(const core::Observation& obs);
+  // The same as add() for each of `n` observations, overlapping their memory accesses: the
+  // table slots of all are fetched, then the sources, then each is counted.
+  void add_batch(const core::Observation* obs, size_t n);
+  static constexpr size_t kBatch = 16;
   // A summary of `packets` requests of one source in one bin (a flow record, a daily summary
   // row): `first` describes the first request; the others share its header and port, and their
   // mean interval is (last_ns - first.time_ns) / (packets - 1).
@@ -82,6 +86,9 @@ class CaptureTally {
 
   void spill(uint32_t index, Entry& e);
   void add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes, int64_t last_ns);
+  void add_packets(const core::Observation& obs, uint64_t mask, uint64_t packets, uint64_t bytes,
+                   int64_t last_ns);
+  uint32_t entry_index(const core::Address& source, uint64_t mask);
 
   const classify::Classifier& classifier_;
   int64_t bin_width_s_;

@@ -51,6 +51,9 @@ class FlatMap {
     }
   }
 
+  // Starts loading the slot where `key` would be found, so that a later lookup does not wait.
+  void prefetch(const Key& key) const { __builtin_prefetch(&slots_[Hash{}(key) & mask_]); }
+
   size_t size() const { return size_; }
 
   template <class F>
