@@ -1,6 +1,5 @@
 #include "capture/capture_file.h"
 
-
 namespace iotcensus::capture {
 
 using core::ErrorCode;
@@ -34,9 +33,9 @@ core::Result<CaptureFile> CaptureFile::from(MappedFile mapped) {
   if (magic == detail::kPcapMagicMicro || magic == detail::kPcapMagicNano ||
       swapped_magic == detail::kPcapMagicMicro || swapped_magic == detail::kPcapMagicNano) {
     if (file.size_ < 24) {
-      return make_error(ErrorCode::kCorruptCapture,
-                        fmt::format("{}: pcap file header cut short ({} of 24 bytes)", path,
-                                    file.size_));
+      return make_error(
+          ErrorCode::kCorruptCapture,
+          fmt::format("{}: pcap file header cut short ({} of 24 bytes)", path, file.size_));
     }
     file.format_ = CaptureFormat::kPcap;
     return file;
@@ -49,9 +48,9 @@ core::Result<CaptureFile> CaptureFile::from(MappedFile mapped) {
     file.format_ = CaptureFormat::kPcapng;
     return file;
   }
-  return make_error(ErrorCode::kNotACapture,
-                    fmt::format("{}: not a capture file (magic {:08x} is neither pcap nor pcapng)",
-                                path, magic));
+  return make_error(
+      ErrorCode::kNotACapture,
+      fmt::format("{}: not a capture file (magic {:08x} is neither pcap nor pcapng)", path, magic));
 }
 
 }  // namespace iotcensus::capture

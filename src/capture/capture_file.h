@@ -18,13 +18,13 @@ enum class CaptureFormat { kPcap, kPcapng };
 // What a reader learned about a file while reading it.
 struct CaptureSummary {
   CaptureFormat format = CaptureFormat::kPcap;
-  uint64_t records = 0;           // packet records handed to the caller
-  uint64_t unknown_interface = 0; // pcapng packets naming an interface never described
-  uint64_t other_blocks = 0;      // pcapng blocks that are not packets (statistics, names...)
+  uint64_t records = 0;            // packet records handed to the caller
+  uint64_t unknown_interface = 0;  // pcapng packets naming an interface never described
+  uint64_t other_blocks = 0;       // pcapng blocks that are not packets (statistics, names...)
   uint32_t sections = 0;
   uint32_t interfaces = 0;
   std::vector<uint32_t> link_types;  // of every interface described (pcap: the one)
-  bool cut_short = false;         // the file ends inside a record; what came before was read
+  bool cut_short = false;            // the file ends inside a record; what came before was read
   std::string cut_short_detail;
 };
 

@@ -54,9 +54,8 @@ struct TickScale {
       }
       ns = static_cast<int64_t>(whole * 1'000'000'000ULL + frac_ns);
     } else if (exponent <= 9) {
-      static constexpr uint64_t kPow10[] = {1'000'000'000, 100'000'000, 10'000'000, 1'000'000,
-                                            100'000,       10'000,      1'000,      100,
-                                            10,            1};
+      static constexpr uint64_t kPow10[] = {
+          1'000'000'000, 100'000'000, 10'000'000, 1'000'000, 100'000, 10'000, 1'000, 100, 10, 1};
       ns = static_cast<int64_t>(ticks * kPow10[exponent]);
     } else {
       uint64_t div = 1;
@@ -111,14 +110,13 @@ core::Result<CaptureSummary> CaptureFile::read_pcap(Visitor& visit) const {
     const uint32_t caplen = load32(h + 8, swapped);
     const uint32_t origlen = load32(h + 12, swapped);
     if (caplen > detail::kMaxRecordLength) {
-      return corrupt(off, fmt::format("record {} claims {} captured bytes", summary.records + 1,
-                                      caplen));
+      return corrupt(
+          off, fmt::format("record {} claims {} captured bytes", summary.records + 1, caplen));
     }
     if (size_ - off - 16 < caplen) {
       summary.cut_short = true;
-      summary.cut_short_detail = fmt::format(
-          "record {} needs {} bytes but only {} remain", summary.records + 1, caplen,
-          size_ - off - 16);
+      summary.cut_short_detail = fmt::format("record {} needs {} bytes but only {} remain",
+                                             summary.records + 1, caplen, size_ - off - 16);
       break;
     }
     pkt.time_ns = static_cast<int64_t>(sec) * core::kNanosPerSecond + frac * frac_scale;
@@ -168,9 +166,9 @@ core::Result<CaptureSummary> CaptureFile::read_pcapng(Visitor& visit) const {
     }
     if (length > size_ - off) {
       summary.cut_short = true;
-      summary.cut_short_detail = fmt::format(
-          "block of type {:#x} at byte {} needs {} bytes but only {} remain", type, off, length,
-          size_ - off);
+      summary.cut_short_detail =
+          fmt::format("block of type {:#x} at byte {} needs {} bytes but only {} remain", type, off,
+                      length, size_ - off);
       break;
     }
     const uint8_t* body = b + 8;
@@ -222,8 +220,9 @@ core::Result<CaptureSummary> CaptureFile::read_pcapng(Visitor& visit) const {
         const uint32_t caplen = load32(body + 12, swapped);
         const uint32_t origlen = load32(body + 16, swapped);
         if (caplen > body_len - 20) {
-          return corrupt(off, fmt::format("packet block claims {} captured bytes in a {}-byte block",
-                                          caplen, length));
+          return corrupt(
+              off, fmt::format("packet block claims {} captured bytes in a {}-byte block", caplen,
+                               length));
         }
         if (itf_id >= interfaces.size()) {
           ++summary.unknown_interface;

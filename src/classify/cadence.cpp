@@ -11,8 +11,8 @@ int bucket_of(int64_t interval_ns) {
   constexpr double kLowest = 0.125;
   const double s = static_cast<double>(interval_ns) * 1e-9;
   if (s < kLowest) return 0;
-  const int i = 1 + static_cast<int>(std::floor(std::log2(s / kLowest) *
-                                                CadenceHistogram::kBucketsPerOctave));
+  const int i = 1 + static_cast<int>(
+                        std::floor(std::log2(s / kLowest) * CadenceHistogram::kBucketsPerOctave));
   return i >= CadenceHistogram::kBuckets ? CadenceHistogram::kBuckets - 1 : i;
 }
 }  // namespace
@@ -79,7 +79,8 @@ void CadenceHistogram::merge(const CadenceHistogram& other) {
     saturate();
     o.saturate();
   }
-  for (int j = 0; j < kBuckets; ++j) buckets_[j] = static_cast<uint8_t>(buckets_[j] + o.buckets_[j]);
+  for (int j = 0; j < kBuckets; ++j)
+    buckets_[j] = static_cast<uint8_t>(buckets_[j] + o.buckets_[j]);
 }
 
 uint32_t CadenceHistogram::intervals() const {

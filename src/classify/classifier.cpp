@@ -9,16 +9,16 @@ namespace iotcensus::classify {
 
 core::Result<Classifier> Classifier::create(std::vector<Rule> rules) {
   if (rules.size() > kMaxRules) {
-    return core::make_error(core::ErrorCode::kBadRule,
-                            fmt::format("{} rules loaded; at most {} are supported", rules.size(),
-                                        kMaxRules));
+    return core::make_error(
+        core::ErrorCode::kBadRule,
+        fmt::format("{} rules loaded; at most {} are supported", rules.size(), kMaxRules));
   }
   std::set<std::string> names;
   for (const auto& r : rules) {
     if (r.name == kUnclassified || !names.insert(r.name).second) {
-      return core::make_error(core::ErrorCode::kBadRule,
-                              fmt::format("{}: rule name '{}' is used twice (or reserved)",
-                                          r.origin, r.name));
+      return core::make_error(
+          core::ErrorCode::kBadRule,
+          fmt::format("{}: rule name '{}' is used twice (or reserved)", r.origin, r.name));
     }
   }
   std::stable_sort(rules.begin(), rules.end(),

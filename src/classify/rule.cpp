@@ -110,5 +110,4 @@ bool PacketConditions::matches(const core::Observation& obs) const {
   return true;
 }
 
-
 }  // namespace iotcensus::classify

@@ -45,16 +45,32 @@ struct PacketConditions {
 
  private:
   enum Use : uint32_t {
-    kLeap = 1u << 0, kVersion = 1u << 1, kMode = 1u << 2, kStratum = 1u << 3, kPoll = 1u << 4,
-    kPrecision = 1u << 5, kRootDelay = 1u << 6, kRootDispersion = 1u << 7,
-    kReferenceId = 1u << 8, kNtpLength = 1u << 9, kUdpLength = 1u << 10, kIpLength = 1u << 11,
-    kSrcPort = 1u << 12, kDstPort = 1u << 13, kSrcAddress = 1u << 14, kDstAddress = 1u << 15,
-    kTimestamps = 1u << 16, kPayload = 1u << 17, kExtensions = 1u << 18, kMac = 1u << 19,
-    kPrivate = 1u << 20, kControl = 1u << 21,
+    kLeap = 1u << 0,
+    kVersion = 1u << 1,
+    kMode = 1u << 2,
+    kStratum = 1u << 3,
+    kPoll = 1u << 4,
+    kPrecision = 1u << 5,
+    kRootDelay = 1u << 6,
+    kRootDispersion = 1u << 7,
+    kReferenceId = 1u << 8,
+    kNtpLength = 1u << 9,
+    kUdpLength = 1u << 10,
+    kIpLength = 1u << 11,
+    kSrcPort = 1u << 12,
+    kDstPort = 1u << 13,
+    kSrcAddress = 1u << 14,
+    kDstAddress = 1u << 15,
+    kTimestamps = 1u << 16,
+    kPayload = 1u << 17,
+    kExtensions = 1u << 18,
+    kMac = 1u << 19,
+    kPrivate = 1u << 20,
+    kControl = 1u << 21,
   };
   uint32_t uses_ = 0;
   uint8_t modes_ = 0xff, versions_ = 0xff, leaps_ = 0xff;  // bit sets of allowed values
-  std::vector<uint64_t> payload_words_, mask_words_;      // payload[0 .. 8k) as words
+  std::vector<uint64_t> payload_words_, mask_words_;       // payload[0 .. 8k) as words
 };
 
 struct CadenceCondition {

@@ -2,9 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <fstream>
 #include <sstream>
-#include <toml++/toml.h>
 
 namespace iotcensus::classify {
 
@@ -52,7 +52,8 @@ class RuleParser {
     for (char c : *s) {
       if (!isspace(static_cast<unsigned char>(c))) hex.push_back(c);
     }
-    if (hex.size() % 2 != 0) return error(rule, fmt::format("'{}' has an odd number of digits", key));
+    if (hex.size() % 2 != 0)
+      return error(rule, fmt::format("'{}' has an odd number of digits", key));
     for (size_t i = 0; i < hex.size(); i += 2) {
       unsigned v;
       if (sscanf(hex.substr(i, 2).c_str(), "%2x", &v) != 1 || !isxdigit(hex[i]) ||
@@ -72,11 +73,18 @@ class RuleParser {
     for (const auto& n : *arr) {
       auto s = n.value<std::string>();
       if (!s) return error(rule, fmt::format("'{}' must hold strings", key));
-      if (*s == "reference") out.push_back(core::NtpTimestamp::kReference);
-      else if (*s == "origin") out.push_back(core::NtpTimestamp::kOrigin);
-      else if (*s == "receive") out.push_back(core::NtpTimestamp::kReceive);
-      else if (*s == "transmit") out.push_back(core::NtpTimestamp::kTransmit);
-      else return error(rule, fmt::format("'{}': unknown timestamp '{}' (reference, origin, receive, transmit)", key, *s));
+      if (*s == "reference")
+        out.push_back(core::NtpTimestamp::kReference);
+      else if (*s == "origin")
+        out.push_back(core::NtpTimestamp::kOrigin);
+      else if (*s == "receive")
+        out.push_back(core::NtpTimestamp::kReceive);
+      else if (*s == "transmit")
+        out.push_back(core::NtpTimestamp::kTransmit);
+      else
+        return error(
+            rule, fmt::format("'{}': unknown timestamp '{}' (reference, origin, receive, transmit)",
+                              key, *s));
     }
     return std::nullopt;
   }
@@ -127,40 +135,64 @@ class RuleParser {
       auto list = [&](auto& dst, int64_t lo, int64_t hi) {
         e = ints(node, rule, key, lo, hi, v);
         if (!e) {
-          for (auto x : v) dst.push_back(static_cast<typename std::decay_t<decltype(dst)>::value_type>(x));
+          for (auto x : v)
+            dst.push_back(static_cast<typename std::decay_t<decltype(dst)>::value_type>(x));
         }
       };
-      if (key == "leap") bits8(c.leap, 3);
-      else if (key == "version") bits8(c.version, 7);
-      else if (key == "mode") bits8(c.mode, 7);
+      if (key == "leap")
+        bits8(c.leap, 3);
+      else if (key == "version")
+        bits8(c.version, 7);
+      else if (key == "mode")
+        bits8(c.mode, 7);
       else if (key == "stratum") {
         e = ints(node, rule, key, 0, 255, v);
         if (!e) {
           c.stratum.emplace();
           for (auto x : v) c.stratum->set(static_cast<size_t>(x));
         }
-      } else if (key == "poll") list(c.poll, -128, 127);
-      else if (key == "precision") list(c.precision, -128, 127);
-      else if (key == "root_delay") list(c.root_delay, 0, 0xffffffffLL);
-      else if (key == "root_dispersion") list(c.root_dispersion, 0, 0xffffffffLL);
-      else if (key == "reference_id") list(c.reference_id, 0, 0xffffffffLL);
-      else if (key == "ntp_length") list(c.ntp_length, 0, 65535);
-      else if (key == "udp_length") list(c.udp_length, 0, 65535);
-      else if (key == "ip_total_length") list(c.ip_total_length, 0, 65535);
-      else if (key == "src_port") list(c.src_port, 0, 65535);
-      else if (key == "dst_port") list(c.dst_port, 0, 65535);
-      else if (key == "private_request") list(c.private_request, 0, 255);
-      else if (key == "control_opcode") list(c.control_opcode, 0, 31);
-      else if (key == "src_address") e = addresses(node, rule, key, c.src_address);
-      else if (key == "dst_address") e = addresses(node, rule, key, c.dst_address);
-      else if (key == "zero_timestamps") e = timestamps(node, rule, key, c.zero_timestamps);
-      else if (key == "nonzero_timestamps") e = timestamps(node, rule, key, c.nonzero_timestamps);
-      else if (key == "payload_hex") e = bytes_hex(node, rule, key, c.payload);
-      else if (key == "payload_mask") e = bytes_hex(node, rule, key, c.payload_mask);
+      } else if (key == "poll")
+        list(c.poll, -128, 127);
+      else if (key == "precision")
+        list(c.precision, -128, 127);
+      else if (key == "root_delay")
+        list(c.root_delay, 0, 0xffffffffLL);
+      else if (key == "root_dispersion")
+        list(c.root_dispersion, 0, 0xffffffffLL);
+      else if (key == "reference_id")
+        list(c.reference_id, 0, 0xffffffffLL);
+      else if (key == "ntp_length")
+        list(c.ntp_length, 0, 65535);
+      else if (key == "udp_length")
+        list(c.udp_length, 0, 65535);
+      else if (key == "ip_total_length")
+        list(c.ip_total_length, 0, 65535);
+      else if (key == "src_port")
+        list(c.src_port, 0, 65535);
+      else if (key == "dst_port")
+        list(c.dst_port, 0, 65535);
+      else if (key == "private_request")
+        list(c.private_request, 0, 255);
+      else if (key == "control_opcode")
+        list(c.control_opcode, 0, 31);
+      else if (key == "src_address")
+        e = addresses(node, rule, key, c.src_address);
+      else if (key == "dst_address")
+        e = addresses(node, rule, key, c.dst_address);
+      else if (key == "zero_timestamps")
+        e = timestamps(node, rule, key, c.zero_timestamps);
+      else if (key == "nonzero_timestamps")
+        e = timestamps(node, rule, key, c.nonzero_timestamps);
+      else if (key == "payload_hex")
+        e = bytes_hex(node, rule, key, c.payload);
+      else if (key == "payload_mask")
+        e = bytes_hex(node, rule, key, c.payload_mask);
       else if (key == "extension_fields" || key == "mac") {
         auto b = node.value<bool>();
-        if (!b) e = error(rule, fmt::format("'{}' must be true or false", key));
-        else (key == "mac" ? c.mac : c.extension_fields) = *b;
+        if (!b)
+          e = error(rule, fmt::format("'{}' must be true or false", key));
+        else
+          (key == "mac" ? c.mac : c.extension_fields) = *b;
       } else {
         e = error(rule, fmt::format("unknown match key '{}'", key));
       }
@@ -203,24 +235,33 @@ class RuleParser {
       doc = toml::parse(text, origin_);
     } catch (const toml::parse_error& e) {
       const auto& r = e.source().begin;
-      return make_error(ErrorCode::kBadRule, fmt::format("{}:{}:{}: {}", origin_, r.line,
-                                                          r.column, e.description()));
+      return make_error(ErrorCode::kBadRule,
+                        fmt::format("{}:{}:{}: {}", origin_, r.line, r.column, e.description()));
     }
     std::vector<Rule> rules;
     for (const auto& [k, node] : doc) {
       const std::string section(k.str());
       RuleKind kind;
-      if (section == "class") kind = RuleKind::kClass;
-      else if (section == "flag") kind = RuleKind::kFlag;
-      else return make_error(ErrorCode::kBadRule, fmt::format("{}: unknown top-level key '{}' (expected [[class]] or [[flag]])", origin_, section));
+      if (section == "class")
+        kind = RuleKind::kClass;
+      else if (section == "flag")
+        kind = RuleKind::kFlag;
+      else
+        return make_error(
+            ErrorCode::kBadRule,
+            fmt::format("{}: unknown top-level key '{}' (expected [[class]] or [[flag]])", origin_,
+                        section));
       const auto* arr = node.as_array();
       if (!arr) {
-        return make_error(ErrorCode::kBadRule,
-                          fmt::format("{}: '{}' must be an array of tables ([[{}]])", origin_, section, section));
+        return make_error(
+            ErrorCode::kBadRule,
+            fmt::format("{}: '{}' must be an array of tables ([[{}]])", origin_, section, section));
       }
       for (const auto& entry : *arr) {
         const auto* t = entry.as_table();
-        if (!t) return make_error(ErrorCode::kBadRule, fmt::format("{}: '{}' entry is not a table", origin_, section));
+        if (!t)
+          return make_error(ErrorCode::kBadRule,
+                            fmt::format("{}: '{}' entry is not a table", origin_, section));
         Rule rule;
         rule.kind = kind;
         rule.origin = origin_;
@@ -231,7 +272,8 @@ class RuleParser {
         }
         rule.name = *name;
         for (char ch : rule.name) {
-          if (!(islower(static_cast<unsigned char>(ch)) || isdigit(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) {
+          if (!(islower(static_cast<unsigned char>(ch)) ||
+                isdigit(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' || ch == '.')) {
             return error(rule.name, "name must use lowercase letters, digits, '-', '_' or '.'");
           }
         }
@@ -245,12 +287,14 @@ class RuleParser {
             rule.description = *d;
           } else if (key == "priority") {
             auto p = rn.value<int64_t>();
-            if (!p || *p < 0 || *p > 1000000) return error(rule.name, "'priority' must be an integer 0..1000000");
+            if (!p || *p < 0 || *p > 1000000)
+              return error(rule.name, "'priority' must be an integer 0..1000000");
             rule.priority = static_cast<int>(*p);
           } else if (key == "match" || key == "evidence") {
             const auto* mt = rn.as_table();
             if (!mt) return error(rule.name, fmt::format("'{}' must be a table", key));
-            if (auto e = conditions(*mt, rule.name, key == "match" ? rule.match : rule.evidence)) return *e;
+            if (auto e = conditions(*mt, rule.name, key == "match" ? rule.match : rule.evidence))
+              return *e;
             has_match |= key == "match";
           } else if (key == "cadence") {
             const auto* ct = rn.as_table();

@@ -1,8 +1,8 @@
 // `iotcensus keygen` writes a new Crypto-PAn key file (mode 0600); `iotcensus anonymize` maps
 // addresses read one per line on standard input to their pseudonyms under a key.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 
@@ -51,7 +51,9 @@ int run_anonymize(const AnonymizeOptions& o) {
     }
     auto a = core::Address::parse(text);
     if (!a) {
-      std::cerr << fmt::format("iotcensus anonymize: standard input line {}: '{}' is not an IPv4 or IPv6 address\n", line_no, text);
+      std::cerr << fmt::format(
+          "iotcensus anonymize: standard input line {}: '{}' is not an IPv4 or IPv6 address\n",
+          line_no, text);
       ++bad;
       out += "\n";
       continue;
@@ -75,8 +77,9 @@ int run_keygen(const std::string& path) {
     std::cerr << "iotcensus keygen: " << key.error().message << "\n";
     return 1;
   }
-  std::cerr << fmt::format("iotcensus keygen: wrote a new Crypto-PAn key to {} (mode 0600, fingerprint {})\n",
-                           path, privacy::key_fingerprint(key.value()));
+  std::cerr << fmt::format(
+      "iotcensus keygen: wrote a new Crypto-PAn key to {} (mode 0600, fingerprint {})\n", path,
+      privacy::key_fingerprint(key.value()));
   return 0;
 }
 

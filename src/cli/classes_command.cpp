@@ -1,12 +1,12 @@
 // `iotcensus classes`: the rules in force (class and flag names, priority, origin, description)
 // and, when a store exists, how many packets and sources each class has there.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include <sys/stat.h>
 #include <iostream>
 #include <map>
-#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "cli/rule_options.h"
@@ -49,8 +49,8 @@ int run_classes(const ClassesOptions& o) {
                              packets, sources, description, origin);
   };
   for (const auto& r : classifier->rules()) {
-    line(r.kind == classify::RuleKind::kClass ? "class" : "flag", r.name, r.priority,
-         r.description, r.origin);
+    line(r.kind == classify::RuleKind::kClass ? "class" : "flag", r.name, r.priority, r.description,
+         r.origin);
   }
   line("class", classify::kUnclassified, 0, "NTP traffic no class rule claims", "built in");
   return 0;
@@ -61,7 +61,8 @@ int run_classes(const ClassesOptions& o) {
 Command add_classes_command(CLI::App& app) {
   auto o = std::make_shared<ClassesOptions>();
   auto* sub = app.add_subcommand("classes", "List the class and flag rules in force");
-  sub->add_option("--store", o->store, "Store whose counts to show, if it exists")->capture_default_str();
+  sub->add_option("--store", o->store, "Store whose counts to show, if it exists")
+      ->capture_default_str();
   o->rules.add_to(*sub);
   return {sub, [o] { return run_classes(*o); }};
 }

@@ -1,8 +1,8 @@
 // `iotcensus decode FILE`: every NTP message of a capture, one tab-separated line of decoded
 // fields each (frame number first), for inspection and for the field-by-field check with tshark.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 
@@ -37,9 +37,9 @@ int run_decode(const std::string& path) {
         "{:016x}\t{:016x}\t{:016x}\t{}\t{}\t{}\t{}\t{}\n",
         frame, obs.time_ns, obs.src.to_string(), obs.dst.to_string(), obs.src_port, obs.dst_port,
         obs.ip_version, obs.ntp_length, n.leap, n.version, n.mode, n.stratum, n.poll, n.precision,
-        n.root_delay, n.root_dispersion, n.reference_id, n.reference_ts, n.origin_ts,
-        n.receive_ts, n.transmit_ts, n.extension_fields, n.mac_length, n.key_id,
-        n.control_opcode, n.private_request);
+        n.root_delay, n.root_dispersion, n.reference_id, n.reference_ts, n.origin_ts, n.receive_ts,
+        n.transmit_ts, n.extension_fields, n.mac_length, n.key_id, n.control_opcode,
+        n.private_request);
     std::cout << line;
   });
   if (!summary) {

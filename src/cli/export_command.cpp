@@ -1,8 +1,8 @@
 // `iotcensus export`: per-device records (source, class, first and last seen, packets, cadence)
 // as CSV; with --anonymized the sources are always Crypto-PAn pseudonyms, fit to share.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdint>
 #include <fstream>
@@ -77,8 +77,9 @@ int run_export(const ExportOptions& o) {
   }
   std::ostream& out = o.out == "-" ? std::cout : file;
   if (o.anonymized || !raw) {
-    out << fmt::format("# sources are Crypto-PAn pseudonyms (prefix-preserving, key fingerprint {})\n",
-                       fingerprint);
+    out << fmt::format(
+        "# sources are Crypto-PAn pseudonyms (prefix-preserving, key fingerprint {})\n",
+        fingerprint);
   } else {
     out << "# sources are RAW addresses (not anonymized): do not share this file\n";
   }

@@ -1,8 +1,8 @@
 // `iotcensus ingest FILE...`: each capture is tallied in memory and merged into the store in one
 // transaction keyed by its content hash; a bad file is reported and the others go on.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <sys/stat.h>
 
@@ -39,7 +39,8 @@ struct IngestOptions {
 
 std::string default_key_path(const std::string& store) {
   const auto slash = store.rfind('/');
-  return (slash == std::string::npos ? std::string() : store.substr(0, slash + 1)) + "iotcensus.key";
+  return (slash == std::string::npos ? std::string() : store.substr(0, slash + 1)) +
+         "iotcensus.key";
 }
 
 // The address policy of this ingest and, for pseudonyms, the Crypto-PAn instance to make them.
@@ -86,7 +87,8 @@ core::Result<Anonymizer> make_anonymizer(const IngestOptions& o, store::SqliteSt
 nlohmann::json skipped_json(const decode::DecodeCounters& c) {
   nlohmann::json j = nlohmann::json::object();
   for (size_t i = 0; i < decode::kSkipReasonCount; ++i) {
-    if (c.skipped[i] != 0) j[std::string(decode::skip_reason_name(static_cast<decode::SkipReason>(i)))] = c.skipped[i];
+    if (c.skipped[i] != 0)
+      j[std::string(decode::skip_reason_name(static_cast<decode::SkipReason>(i)))] = c.skipped[i];
   }
   return j;
 }
@@ -94,7 +96,8 @@ nlohmann::json skipped_json(const decode::DecodeCounters& c) {
 nlohmann::json anomalies_json(const decode::DecodeCounters& c) {
   nlohmann::json j = nlohmann::json::object();
   for (size_t i = 0; i < decode::kAnomalyCount; ++i) {
-    if (c.anomalies[i] != 0) j[std::string(decode::anomaly_name(static_cast<decode::Anomaly>(i)))] = c.anomalies[i];
+    if (c.anomalies[i] != 0)
+      j[std::string(decode::anomaly_name(static_cast<decode::Anomaly>(i)))] = c.anomalies[i];
   }
   return j;
 }
@@ -102,7 +105,8 @@ nlohmann::json anomalies_json(const decode::DecodeCounters& c) {
 int run_ingest(const IngestOptions& o) {
   auto width = core::parse_bin_width(o.bin_width);
   if (!width) {
-    std::cerr << fmt::format("iotcensus ingest: --bin-width '{}' is not a width (hour, day, 15m, 3600)\n", o.bin_width);
+    std::cerr << fmt::format(
+        "iotcensus ingest: --bin-width '{}' is not a width (hour, day, 15m, 3600)\n", o.bin_width);
     return 2;
   }
   auto classifier = o.rules.load();
@@ -182,8 +186,8 @@ int run_ingest(const IngestOptions& o) {
                          : core::Address::from_bytes(pan->anonymize_v6(a.bytes()));
       });
     }
-    store::CaptureRecord record{hash, path, file_size, t.summary.records, t.counters.ntp,
-                                t.first_ns, t.last_ns};
+    store::CaptureRecord record{hash,           path,       file_size, t.summary.records,
+                                t.counters.ntp, t.first_ns, t.last_ns};
     if (auto st = store->ingest(record, t.tallies, anonymizer->policy); !st) {
       report_error(st.error());
       continue;
@@ -204,8 +208,10 @@ int run_ingest(const IngestOptions& o) {
       j["last"] = core::format_iso8601(core::floor_seconds(t.last_ns));
     }
     if (t.summary.cut_short) {
-      std::cerr << fmt::format("iotcensus ingest: {}: warning: capture cut short ({}); the {} complete records were ingested\n",
-                               path, t.summary.cut_short_detail, t.summary.records);
+      std::cerr << fmt::format(
+          "iotcensus ingest: {}: warning: capture cut short ({}); the {} complete records were "
+          "ingested\n",
+          path, t.summary.cut_short_detail, t.summary.records);
     }
     if (o.json) {
       std::cout << j.dump() << std::endl;
@@ -221,7 +227,8 @@ int run_ingest(const IngestOptions& o) {
 
 Command add_ingest_command(CLI::App& app) {
   auto o = std::make_shared<IngestOptions>();
-  auto* sub = app.add_subcommand("ingest", "Read capture files (pcap, pcapng) into the census store");
+  auto* sub =
+      app.add_subcommand("ingest", "Read capture files (pcap, pcapng) into the census store");
   sub->add_option("files", o->files, "Capture files")->required();
   sub->add_option("--store", o->store, "Store file (SQLite)")->capture_default_str();
   sub->add_option("--bin-width", o->bin_width,

@@ -1,8 +1,8 @@
 // `iotcensus lifetimes --from-csv FILE --time COL --event COL [--entry COL] [--group COL]`:
 // Kaplan-Meier, median, restricted mean, log-rank and ranked parametric fits of a data set.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 
@@ -27,11 +27,15 @@ struct LifetimesOptions {
 
 int run_lifetimes(const LifetimesOptions& o) {
   report::Format format;
-  if (o.format == "table") format = report::Format::kTable;
-  else if (o.format == "csv") format = report::Format::kCsv;
-  else if (o.format == "json") format = report::Format::kJson;
+  if (o.format == "table")
+    format = report::Format::kTable;
+  else if (o.format == "csv")
+    format = report::Format::kCsv;
+  else if (o.format == "json")
+    format = report::Format::kJson;
   else {
-    std::cerr << fmt::format("iotcensus lifetimes: --format '{}' is not table, csv or json\n", o.format);
+    std::cerr << fmt::format("iotcensus lifetimes: --format '{}' is not table, csv or json\n",
+                             o.format);
     return 2;
   }
   std::vector<analyze::Distribution> models;

@@ -1,7 +1,7 @@
 // `iotcensus report`: the census per bin and class from the store, as a table, CSV or JSON.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 
@@ -25,15 +25,20 @@ struct ReportOptions {
 int run_report(const ReportOptions& o) {
   auto width = core::parse_bin_width(o.bin);
   if (!width) {
-    std::cerr << fmt::format("iotcensus report: --bin '{}' is not a width (hour, day, week, 6h...)\n", o.bin);
+    std::cerr << fmt::format(
+        "iotcensus report: --bin '{}' is not a width (hour, day, week, 6h...)\n", o.bin);
     return 2;
   }
   report::Format format;
-  if (o.format == "table") format = report::Format::kTable;
-  else if (o.format == "csv") format = report::Format::kCsv;
-  else if (o.format == "json") format = report::Format::kJson;
+  if (o.format == "table")
+    format = report::Format::kTable;
+  else if (o.format == "csv")
+    format = report::Format::kCsv;
+  else if (o.format == "json")
+    format = report::Format::kJson;
   else {
-    std::cerr << fmt::format("iotcensus report: --format '{}' is not table, csv or json\n", o.format);
+    std::cerr << fmt::format("iotcensus report: --format '{}' is not table, csv or json\n",
+                             o.format);
     return 2;
   }
   auto store = store::SqliteStore::open_existing(o.store);
@@ -74,7 +79,8 @@ Command add_report_command(CLI::App& app) {
   auto* sub = app.add_subcommand("report", "Print the census per bin and class");
   sub->add_option("--store", o->store, "Store file (SQLite)")->capture_default_str();
   sub->add_option("--format", o->format, "table, csv or json")->capture_default_str();
-  sub->add_option("--bin", o->bin, "Bin width: hour, day, week or e.g. 6h (a multiple of the store's)")
+  sub->add_option("--bin", o->bin,
+                  "Bin width: hour, day, week or e.g. 6h (a multiple of the store's)")
       ->capture_default_str();
   sub->add_option("--class", o->class_name, "Only this class");
   sub->add_option("--k", o->k,

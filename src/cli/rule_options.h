@@ -15,8 +15,8 @@ class App;
 namespace iotcensus::cli {
 
 struct RuleOptions {
-  std::string rules_dir;             // replaces the built-in rules when set
-  std::vector<std::string> extra;    // added to them
+  std::string rules_dir;           // replaces the built-in rules when set
+  std::vector<std::string> extra;  // added to them
   void add_to(CLI::App& app);
   core::Result<classify::Classifier> load() const;
 };

@@ -1,8 +1,8 @@
 // `iotcensus simulate`: a scenario's device population as the vantage point sees it — a pcap or
 // pcapng of every request in a window, or the daily per-source format — plus the truth (--truth).
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -50,7 +50,8 @@ int run_simulate(const SimulateOptions& o) {
   int64_t from_s = sc.start_s, to_s = sc.end_s;
   if (!o.from.empty()) {
     auto t = core::parse_iso8601(o.from);
-    if (!t) return fail(fmt::format("--from '{}' is not ISO 8601 (e.g. 2003-06-01T00:00:00Z)", o.from));
+    if (!t)
+      return fail(fmt::format("--from '{}' is not ISO 8601 (e.g. 2003-06-01T00:00:00Z)", o.from));
     from_s = *t;
   }
   if (!o.to.empty()) {
@@ -82,7 +83,7 @@ int run_simulate(const SimulateOptions& o) {
   uint64_t packets = 0, rows = 0;
   if (capture) {
     simulate::CaptureWriter w(out, o.format == "pcap" ? simulate::CaptureFormat::kPcap
-                                                       : simulate::CaptureFormat::kPcapng);
+                                                      : simulate::CaptureFormat::kPcapng);
     auto r = simulate::write_capture(schedule, book, from_ns, to_ns, w, truth ? &*truth : nullptr);
     if (!r) return fail(r.error().message, 1);
     if (auto s = w.finish(); !s) return fail(fmt::format("{}: {}", o.out, s.error().message), 1);
@@ -94,11 +95,13 @@ int run_simulate(const SimulateOptions& o) {
     packets = r->packets;
     rows = r->rows;
   }
-  if (owned && std::fclose(owned.release()) != 0) return fail(fmt::format("{}: write error", o.out), 1);
+  if (owned && std::fclose(owned.release()) != 0)
+    return fail(fmt::format("{}: write error", o.out), 1);
   if (truth) {
     if (auto s = truth->write_daily(o.truth); !s) return fail(s.error().message, 1);
     simulate::AddressBook fresh(o.seed, pop.slots, sc.vantage.server);
-    if (auto s = simulate::write_devices(o.truth, sc, pop, fresh); !s) return fail(s.error().message, 1);
+    if (auto s = simulate::write_devices(o.truth, sc, pop, fresh); !s)
+      return fail(s.error().message, 1);
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!o.quiet) {
@@ -118,10 +121,12 @@ Command add_simulate_command(CLI::App& app) {
   auto o = std::make_shared<SimulateOptions>();
   auto* sub = app.add_subcommand(
       "simulate", "Simulate a device population: capture or daily summaries, plus ground truth");
-  sub->add_option("--scenario", o->scenario,
-                  "Scenario name (scenarios/NAME.toml, or $IOTCENSUS_SCENARIOS_DIR/NAME.toml) or file")
+  sub->add_option(
+         "--scenario", o->scenario,
+         "Scenario name (scenarios/NAME.toml, or $IOTCENSUS_SCENARIOS_DIR/NAME.toml) or file")
       ->required();
-  sub->add_option("--scale", o->scale, "Multiply every cohort's size by this")->capture_default_str();
+  sub->add_option("--scale", o->scale, "Multiply every cohort's size by this")
+      ->capture_default_str();
   sub->add_option("--seed", o->seed, "Random seed; the same seed gives byte-identical output")
       ->capture_default_str();
   sub->add_option("--format", o->format, "pcap, pcapng or daily")->capture_default_str();

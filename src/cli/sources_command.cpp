@@ -1,8 +1,8 @@
 // `iotcensus sources`: per source and class, first and last seen, packets and cadence (median
 // inter-arrival and its spread), busiest first.
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <iostream>
 
@@ -39,7 +39,8 @@ int run_sources(const SourcesOptions& o) {
   }
   auto when = [](int64_t ns) { return core::format_iso8601(core::floor_seconds(ns)); };
   if (o.csv) {
-    std::cout << "source,class,first_seen,last_seen,packets,intervals,median_interval_s,spread_octaves\n";
+    std::cout
+        << "source,class,first_seen,last_seen,packets,intervals,median_interval_s,spread_octaves\n";
     for (const auto& r : rows.value()) {
       std::cout << fmt::format("{},{},{},{},{},{},{:.6g},{:.3f}\n", r.source, r.class_name,
                                when(r.first_ns), when(r.last_ns), r.packets, r.intervals,

@@ -30,7 +30,9 @@ Address Address::from_v4_bytes(const uint8_t* p) {
   return from_v4(v);
 }
 
-Address Address::from_v6_bytes(const uint8_t* p) { return {load_be64(p), load_be64(p + 8)}; }
+Address Address::from_v6_bytes(const uint8_t* p) {
+  return {load_be64(p), load_be64(p + 8)};
+}
 
 std::array<uint8_t, 16> Address::bytes() const {
   std::array<uint8_t, 16> out{};

@@ -31,7 +31,7 @@ struct Error {
 template <class T>
 class Result {
  public:
-  Result(T value) : data_(std::move(value)) {}   // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : data_(std::move(error)) {}  // NOLINT
   bool has_value() const { return data_.index() == 0; }
   explicit operator bool() const { return has_value(); }

@@ -39,8 +39,8 @@ struct NtpHeader {
   uint8_t version = 0;  // 0-7
   uint8_t mode = 0;     // 0-7, see NtpMode
   uint8_t stratum = 0;
-  int8_t poll = 0;       // log2 seconds
-  int8_t precision = 0;  // log2 seconds
+  int8_t poll = 0;               // log2 seconds
+  int8_t precision = 0;          // log2 seconds
   uint32_t root_delay = 0;       // 16.16 seconds
   uint32_t root_dispersion = 0;  // 16.16 seconds
   uint32_t reference_id = 0;     // four bytes in network order packed big-endian
@@ -50,9 +50,9 @@ struct NtpHeader {
   uint64_t transmit_ts = 0;
 
   // What follows the 48-byte header (modes 1-5).
-  uint8_t extension_fields = 0;       // count of RFC 7822 extension fields
-  uint16_t extension_bytes = 0;       // their total length
-  uint8_t mac_length = 0;             // 0, 4 (crypto-NAK), 20 (MD5) or 24 (SHA-1) incl. key id
+  uint8_t extension_fields = 0;  // count of RFC 7822 extension fields
+  uint16_t extension_bytes = 0;  // their total length
+  uint8_t mac_length = 0;        // 0, 4 (crypto-NAK), 20 (MD5) or 24 (SHA-1) incl. key id
   uint32_t key_id = 0;
 
   // Modes 6 and 7.
@@ -63,10 +63,14 @@ struct NtpHeader {
 
   uint64_t timestamp(NtpTimestamp which) const {
     switch (which) {
-      case NtpTimestamp::kReference: return reference_ts;
-      case NtpTimestamp::kOrigin: return origin_ts;
-      case NtpTimestamp::kReceive: return receive_ts;
-      case NtpTimestamp::kTransmit: return transmit_ts;
+      case NtpTimestamp::kReference:
+        return reference_ts;
+      case NtpTimestamp::kOrigin:
+        return origin_ts;
+      case NtpTimestamp::kReceive:
+        return receive_ts;
+      case NtpTimestamp::kTransmit:
+        return transmit_ts;
     }
     return 0;
   }

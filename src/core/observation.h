@@ -15,12 +15,12 @@ struct Observation {
   Address dst;
   uint16_t src_port = 0;
   uint16_t dst_port = 0;
-  uint16_t ip_length = 0;   // IPv4 total length, or IPv6 payload length + 40
-  uint16_t udp_length = 0;  // from the UDP header
-  uint16_t ntp_length = 0;  // UDP payload bytes actually present
-  uint32_t wire_length = 0; // frame length on the wire (pcap orig_len)
-  uint8_t ip_version = 0;   // 4 or 6
-  uint8_t ttl = 0;          // IPv4 TTL or IPv6 hop limit
+  uint16_t ip_length = 0;    // IPv4 total length, or IPv6 payload length + 40
+  uint16_t udp_length = 0;   // from the UDP header
+  uint16_t ntp_length = 0;   // UDP payload bytes actually present
+  uint32_t wire_length = 0;  // frame length on the wire (pcap orig_len)
+  uint8_t ip_version = 0;    // 4 or 6
+  uint8_t ttl = 0;           // IPv4 TTL or IPv6 hop limit
   NtpHeader ntp;
   const uint8_t* payload = nullptr;  // the NTP bytes; valid only while the packet is
 };

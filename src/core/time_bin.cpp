@@ -53,7 +53,9 @@ std::string format_iso8601(int64_t time_s) {
                      (rem / 60) % 60, rem % 60);
 }
 
-std::string format_date(int64_t time_s) { return format_iso8601(time_s).substr(0, 10); }
+std::string format_date(int64_t time_s) {
+  return format_iso8601(time_s).substr(0, 10);
+}
 
 std::optional<int64_t> parse_iso8601(std::string_view t) {
   if (t.size() < 10 || t[4] != '-' || t[7] != '-') return std::nullopt;
@@ -87,12 +89,28 @@ std::optional<int64_t> parse_bin_width(std::string_view text) {
   if (text.empty()) return std::nullopt;
   int64_t unit = 1;
   switch (text.back()) {
-    case 's': unit = 1; text.remove_suffix(1); break;
-    case 'm': unit = 60; text.remove_suffix(1); break;
-    case 'h': unit = kSecondsPerHour; text.remove_suffix(1); break;
-    case 'd': unit = kSecondsPerDay; text.remove_suffix(1); break;
-    case 'w': unit = 7 * kSecondsPerDay; text.remove_suffix(1); break;
-    default: break;
+    case 's':
+      unit = 1;
+      text.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60;
+      text.remove_suffix(1);
+      break;
+    case 'h':
+      unit = kSecondsPerHour;
+      text.remove_suffix(1);
+      break;
+    case 'd':
+      unit = kSecondsPerDay;
+      text.remove_suffix(1);
+      break;
+    case 'w':
+      unit = 7 * kSecondsPerDay;
+      text.remove_suffix(1);
+      break;
+    default:
+      break;
   }
   unsigned n;
   if (!parse_uint(text, n) || n == 0) return std::nullopt;

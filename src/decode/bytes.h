@@ -8,7 +8,9 @@
 
 namespace iotcensus::decode {
 
-inline uint16_t be16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint16_t be16(const uint8_t* p) {
+  return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
 inline uint32_t be32(const uint8_t* p) {
   uint32_t v;
   std::memcpy(&v, p, 4);

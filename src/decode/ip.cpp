@@ -49,11 +49,11 @@ TransportResult decode_v6(Bytes ip, core::Observation& obs) {
   bool first_fragment = false;
   for (int depth = 0; depth < 16; ++depth) {
     switch (next) {
-      case 0:    // hop-by-hop options
-      case 43:   // routing
-      case 60:   // destination options
-      case 135:  // mobility
-      case 139:  // HIP
+      case 0:      // hop-by-hop options
+      case 43:     // routing
+      case 60:     // destination options
+      case 135:    // mobility
+      case 139:    // HIP
       case 140: {  // shim6
         if (!rest.has(2)) return {false, SkipReason::kIpTruncated, {}, 0, false};
         const size_t len = (size_t{rest.data[1]} + 1) * 8;

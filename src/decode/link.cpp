@@ -27,8 +27,16 @@ LinkResult by_address_family(uint32_t af, Bytes rest) {
 
 bool link_type_supported(uint32_t t) {
   switch (t) {
-    case kLinkNull: case kLinkEthernet: case kLinkRawDlt: case kLinkRawOpenBsd: case kLinkRaw:
-    case kLinkLoop: case kLinkLinuxSll: case kLinkIpv4: case kLinkIpv6: case kLinkLinuxSll2:
+    case kLinkNull:
+    case kLinkEthernet:
+    case kLinkRawDlt:
+    case kLinkRawOpenBsd:
+    case kLinkRaw:
+    case kLinkLoop:
+    case kLinkLinuxSll:
+    case kLinkIpv4:
+    case kLinkIpv6:
+    case kLinkLinuxSll2:
       return true;
     default:
       return false;
@@ -37,15 +45,26 @@ bool link_type_supported(uint32_t t) {
 
 const char* link_type_name(uint32_t t) {
   switch (t) {
-    case kLinkNull: return "BSD loopback (NULL)";
-    case kLinkEthernet: return "Ethernet";
-    case kLinkRawDlt: case kLinkRawOpenBsd: case kLinkRaw: return "raw IP";
-    case kLinkLoop: return "OpenBSD loopback";
-    case kLinkLinuxSll: return "Linux cooked v1";
-    case kLinkIpv4: return "raw IPv4";
-    case kLinkIpv6: return "raw IPv6";
-    case kLinkLinuxSll2: return "Linux cooked v2";
-    default: return "unsupported";
+    case kLinkNull:
+      return "BSD loopback (NULL)";
+    case kLinkEthernet:
+      return "Ethernet";
+    case kLinkRawDlt:
+    case kLinkRawOpenBsd:
+    case kLinkRaw:
+      return "raw IP";
+    case kLinkLoop:
+      return "OpenBSD loopback";
+    case kLinkLinuxSll:
+      return "Linux cooked v1";
+    case kLinkIpv4:
+      return "raw IPv4";
+    case kLinkIpv6:
+      return "raw IPv6";
+    case kLinkLinuxSll2:
+      return "Linux cooked v2";
+    default:
+      return "unsupported";
   }
 }
 
@@ -78,8 +97,8 @@ LinkResult decode_link(uint32_t link_type, Bytes f) {
     case kLinkNull: {
       if (!f.has(4)) return {false, SkipReason::kLinkTruncated, {}};
       // Host byte order of the machine that captured: a small value is in one of the two.
-      uint32_t le = uint32_t{f.data[0]} | (uint32_t{f.data[1]} << 8) |
-                    (uint32_t{f.data[2]} << 16) | (uint32_t{f.data[3]} << 24);
+      uint32_t le = uint32_t{f.data[0]} | (uint32_t{f.data[1]} << 8) | (uint32_t{f.data[2]} << 16) |
+                    (uint32_t{f.data[3]} << 24);
       uint32_t af = le < 0x10000 ? le : be32(f.data);
       return by_address_family(af, f.skip(4));
     }

@@ -3,7 +3,9 @@
 namespace iotcensus::decode {
 
 namespace {
-bool is_mac_length(size_t n) { return n == 4 || n == 20 || n == 24; }
+bool is_mac_length(size_t n) {
+  return n == 4 || n == 20 || n == 24;
+}
 
 // RFC 7822: extension fields of at least 16 bytes (4-byte aligned) until what is left is
 // nothing or a MAC (key id + 16- or 20-byte digest; 4 bytes alone is a crypto-NAK).

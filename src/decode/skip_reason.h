@@ -9,25 +9,25 @@
 namespace iotcensus::decode {
 
 enum class SkipReason : uint8_t {
-  kUnsupportedLink,    // the interface's link type has no decoder
-  kLinkTruncated,      // frame shorter than its link-layer header
-  kNotIp,              // ARP, LLDP, other ethertypes
-  kIpTruncated,        // IP header cut short by the capture
-  kIpBadHeader,        // version, header length or total length impossible
-  kIpFragment,         // a non-first fragment, or a first fragment without the NTP header
-  kIcmp,               // ICMP or ICMPv6 (errors may quote NTP; those copies are not counted)
-  kNotUdp,             // TCP and other transports
-  kUdpTruncated,       // UDP header cut short
-  kUdpBadLength,       // UDP length smaller than its header or larger than the IP payload
-  kNotNtpPort,         // UDP, but neither port is 123
-  kNtpTruncated,       // port 123, but shorter than the header of its mode
+  kUnsupportedLink,  // the interface's link type has no decoder
+  kLinkTruncated,    // frame shorter than its link-layer header
+  kNotIp,            // ARP, LLDP, other ethertypes
+  kIpTruncated,      // IP header cut short by the capture
+  kIpBadHeader,      // version, header length or total length impossible
+  kIpFragment,       // a non-first fragment, or a first fragment without the NTP header
+  kIcmp,             // ICMP or ICMPv6 (errors may quote NTP; those copies are not counted)
+  kNotUdp,           // TCP and other transports
+  kUdpTruncated,     // UDP header cut short
+  kUdpBadLength,     // UDP length smaller than its header or larger than the IP payload
+  kNotNtpPort,       // UDP, but neither port is 123
+  kNtpTruncated,     // port 123, but shorter than the header of its mode
   kCount
 };
 
 // Anomalies of packets that were decoded: counted, the packet still counts as NTP.
 enum class Anomaly : uint8_t {
-  kNtpSnapped,          // the capture kept fewer bytes than the UDP length says
-  kTrailerInconsistent, // bytes after the header are neither extension fields nor a MAC
+  kNtpSnapped,           // the capture kept fewer bytes than the UDP length says
+  kTrailerInconsistent,  // bytes after the header are neither extension fields nor a MAC
   kCount
 };
 

@@ -29,7 +29,8 @@ core::Result<Key> parse_key_text(const std::string& text, const std::string& ori
 core::Result<Key> read_key_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    return make_error(ErrorCode::kIo, fmt::format("{}: cannot read key file: {}", path, strerror(errno)));
+    return make_error(ErrorCode::kIo,
+                      fmt::format("{}: cannot read key file: {}", path, strerror(errno)));
   }
   std::stringstream ss;
   ss << in.rdbuf();

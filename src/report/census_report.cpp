@@ -103,8 +103,9 @@ void write_table(std::ostream& out, const CensusReport& r) {
              r.captures.size(), ntp, r.bin_width_s);
   if (r.addresses) fmt::print(out, "addresses: {}\n", r.addresses->describe());
   if (r.publication.k > 1) {
-    fmt::print(out, "publication: k = {}: {} row(s) and {} flag row(s) backed by fewer than {} "
-                    "distinct sources are suppressed (shown as 'suppressed'; --k 1 shows all)\n",
+    fmt::print(out,
+               "publication: k = {}: {} row(s) and {} flag row(s) backed by fewer than {} "
+               "distinct sources are suppressed (shown as 'suppressed'; --k 1 shows all)\n",
                r.publication.k, r.publication.suppressed_rows, r.publication.suppressed_flags,
                r.publication.k);
   }
@@ -125,7 +126,8 @@ void write_table(std::ostream& out, const CensusReport& r) {
                  row.class_name, class_w, "suppressed");
       continue;
     }
-    fmt::print(out, "{:<{}}  {:<{}}  {:>10}  {:>12}  {:>8}  {:>6}  {:>6}  {:>6}  {:>6}  {:>10.4g}\n",
+    fmt::print(out,
+               "{:<{}}  {:<{}}  {:>10}  {:>12}  {:>8}  {:>6}  {:>6}  {:>6}  {:>6}  {:>10.4g}\n",
                format_bin(row.bin_start, r.bin_width_s), bin_w, row.class_name, class_w,
                row.packets, row.bytes, row.sources, row.prefixes24, row.prefixes64, row.prefixes48,
                row.source_ports, row.packets_per_second);
@@ -154,9 +156,15 @@ void write_table(std::ostream& out, const CensusReport& r) {
 
 void write_census(std::ostream& out, const CensusReport& report, Format format) {
   switch (format) {
-    case Format::kCsv: write_csv(out, report); break;
-    case Format::kJson: write_json(out, report); break;
-    case Format::kTable: write_table(out, report); break;
+    case Format::kCsv:
+      write_csv(out, report);
+      break;
+    case Format::kJson:
+      write_json(out, report);
+      break;
+    case Format::kTable:
+      write_table(out, report);
+      break;
   }
 }
 

@@ -25,11 +25,13 @@ std::string text(double v) {
 nlohmann::json fit_json(const analyze::ParametricFit& f) {
   nlohmann::json params = nlohmann::json::array();
   for (const auto& p : f.parameters) {
-    params.push_back({{"name", p.name}, {"estimate", number(p.estimate)}, {"std_error", number(p.std_error)}});
+    params.push_back(
+        {{"name", p.name}, {"estimate", number(p.estimate)}, {"std_error", number(p.std_error)}});
   }
   nlohmann::json natural = nlohmann::json::array();
   for (const auto& p : f.natural) {
-    natural.push_back({{"name", p.name}, {"estimate", number(p.estimate)}, {"std_error", number(p.std_error)}});
+    natural.push_back(
+        {{"name", p.name}, {"estimate", number(p.estimate)}, {"std_error", number(p.std_error)}});
   }
   return {{"model", analyze::distribution_name(f.distribution)},
           {"parameters", params},
@@ -72,7 +74,8 @@ void write_json(std::ostream& out, const LifetimesReport& r) {
                  {"upper", number(r.median.upper_log)},
                  {"lower_loglog", number(r.median.lower_loglog)},
                  {"upper_loglog", number(r.median.upper_loglog)}};
-  j["restricted_mean"] = {{"mean", number(r.rmean.mean)}, {"std_err", number(r.rmean.se)},
+  j["restricted_mean"] = {{"mean", number(r.rmean.mean)},
+                          {"std_err", number(r.rmean.se)},
                           {"end_time", number(r.rmean.end_time)}};
   if (r.log_rank) {
     j["log_rank"] = {{"groups", r.log_rank->groups},
@@ -135,9 +138,15 @@ void write_table(std::ostream& out, const LifetimesReport& r) {
 
 void write_lifetimes(std::ostream& out, const LifetimesReport& report, Format format) {
   switch (format) {
-    case Format::kJson: write_json(out, report); break;
-    case Format::kCsv: write_csv(out, report); break;
-    case Format::kTable: write_table(out, report); break;
+    case Format::kJson:
+      write_json(out, report);
+      break;
+    case Format::kCsv:
+      write_csv(out, report);
+      break;
+    case Format::kTable:
+      write_table(out, report);
+      break;
   }
 }
 

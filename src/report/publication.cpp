@@ -32,8 +32,8 @@ std::vector<AnonymizationField> anonymization_metadata(
     const std::optional<store::AddressPolicy>& policy) {
   std::vector<AnonymizationField> out;
   if (!policy || policy->mode == "raw") {
-    out.push_back({"source address", "none: real addresses (--raw-addresses)",
-                   "not applicable", "full address"});
+    out.push_back({"source address", "none: real addresses (--raw-addresses)", "not applicable",
+                   "full address"});
   } else {
     out.push_back({"source address",
                    "Crypto-PAn prefix-preserving pseudonymization (Xu, Fan, Ammar, Moon 2002), "

@@ -63,19 +63,20 @@ uint8_t AddressBook::host_after(uint32_t slot, uint32_t changes) const {
 int32_t AddressBook::gap_days(uint32_t slot, uint32_t changes) const {
   const double rate = slots_[slot].dhcp_rate;
   if (rate <= 0 || slots_[slot].v6) return INT32_MAX;
-  const double u = (static_cast<double>(mix64(stream_key(seed_, 0xd4c9, slot, changes)) >> 11) + 1) *
-                   0x1.0p-53;
+  const double u =
+      (static_cast<double>(mix64(stream_key(seed_, 0xd4c9, slot, changes)) >> 11) + 1) * 0x1.0p-53;
   const double days = std::ceil(-std::log(u) / rate);
   return static_cast<int32_t>(std::min(days, 1e9));
 }
 
 core::Address AddressBook::v6_address(uint32_t slot, int32_t day) const {
   // 2a0X:XXXX:XXXX:XXXX::/64 from the slot (a bijection on 44 bits), then an interface id.
-  const uint64_t k = (static_cast<uint64_t>(slot) * 0x5851f42d4c957ULL + 0x14057b7ef767ULL) &
-                     ((1ULL << 44) - 1);
+  const uint64_t k =
+      (static_cast<uint64_t>(slot) * 0x5851f42d4c957ULL + 0x14057b7ef767ULL) & ((1ULL << 44) - 1);
   const uint64_t hi = (0x2a0ULL << 52) | (k << 8);
-  const uint64_t iid = slots_[slot].temporary ? mix64(stream_key(seed_, 0x7e3b, slot, static_cast<uint64_t>(day)))
-                                              : mix64(stream_key(seed_, 0x57ab, slot));
+  const uint64_t iid = slots_[slot].temporary
+                           ? mix64(stream_key(seed_, 0x7e3b, slot, static_cast<uint64_t>(day)))
+                           : mix64(stream_key(seed_, 0x57ab, slot));
   return core::Address{hi, iid | 1};
 }
 
@@ -91,7 +92,8 @@ core::Address AddressBook::address_on(uint32_t slot, int32_t day) {
   return core::Address::from_v4((slash24(slot) << 8) | c.host);
 }
 
-std::vector<AddressChange> AddressBook::history(uint32_t slot, int32_t from_day, int32_t to_day) const {
+std::vector<AddressChange> AddressBook::history(uint32_t slot, int32_t from_day,
+                                                int32_t to_day) const {
   std::vector<AddressChange> out;
   if (slots_[slot].v6) {
     core::Address a = v6_address(slot, from_day);

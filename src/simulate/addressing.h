@@ -11,10 +11,10 @@
 namespace iotcensus::simulate {
 
 struct AddressSlot {
-  int32_t first_day = 0;      // day index (days since epoch) the slot comes into use
-  float dhcp_rate = 0;        // re-addressings per day (0: static)
+  int32_t first_day = 0;  // day index (days since epoch) the slot comes into use
+  float dhcp_rate = 0;    // re-addressings per day (0: static)
   bool v6 = false;
-  bool temporary = false;     // IPv6: a new interface id every day
+  bool temporary = false;  // IPv6: a new interface id every day
 };
 
 // Address history of one slot as (day index from which it holds, address) pairs.

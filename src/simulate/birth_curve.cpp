@@ -23,8 +23,8 @@ BirthCurve::BirthCurve(std::vector<BirthPoint> points) : points_(std::move(point
 double BirthCurve::sample(Rng& rng) const {
   const double u = rng.unit();
   // The segment holding u: first cumulative value >= u (skipping zero-area segments).
-  size_t i = static_cast<size_t>(
-      std::upper_bound(cumulative_.begin(), cumulative_.end(), u) - cumulative_.begin());
+  size_t i = static_cast<size_t>(std::upper_bound(cumulative_.begin(), cumulative_.end(), u) -
+                                 cumulative_.begin());
   i = std::clamp<size_t>(i, 1, points_.size() - 1);
   const double t0 = static_cast<double>(points_[i - 1].time_s);
   const double w = static_cast<double>(points_[i].time_s) - t0;

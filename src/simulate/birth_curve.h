@@ -10,8 +10,8 @@
 namespace iotcensus::simulate {
 
 struct BirthPoint {
-  int64_t time_s = 0;   // Unix seconds
-  double density = 0;   // relative births per unit time at this instant (>= 0)
+  int64_t time_s = 0;  // Unix seconds
+  double density = 0;  // relative births per unit time at this instant (>= 0)
 };
 
 class BirthCurve {

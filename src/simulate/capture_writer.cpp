@@ -60,7 +60,9 @@ CaptureWriter::CaptureWriter(std::FILE* file, CaptureFormat format)
   used_ = 28 + 32;
 }
 
-CaptureWriter::~CaptureWriter() { flush(); }
+CaptureWriter::~CaptureWriter() {
+  flush();
+}
 
 bool CaptureWriter::flush() {
   if (failed_) return false;

@@ -57,7 +57,8 @@ core::Result<DailyStats> write_daily(const Schedule& schedule, AddressBook& book
   std::vector<std::pair<Key, Row>> sorted;
   std::string buf;
   static constexpr char kHex[] = "0123456789abcdef";
-  if (std::fputs(kDailyHeader, out) < 0) return core::make_error(core::ErrorCode::kIo, "write error");
+  if (std::fputs(kDailyHeader, out) < 0)
+    return core::make_error(core::ErrorCode::kIo, "write error");
   while (walk.next()) {
     const int64_t day_ns = walk.day_s() * kNs;
     const int64_t day_end = day_ns + 86400 * kNs;

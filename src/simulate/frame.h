@@ -9,8 +9,8 @@
 
 namespace iotcensus::simulate {
 
-inline constexpr size_t kFrameV4 = 14 + 20 + 8 + 48;   // 90
-inline constexpr size_t kFrameV6 = 14 + 40 + 8 + 48;   // 110
+inline constexpr size_t kFrameV4 = 14 + 20 + 8 + 48;  // 90
+inline constexpr size_t kFrameV6 = 14 + 40 + 8 + 48;  // 110
 inline constexpr size_t kMaxFrame = kFrameV6;
 inline constexpr uint16_t kNtpPort = 123;
 
@@ -27,6 +27,8 @@ struct FrameFields {
 size_t write_request_frame(uint8_t* out, const FrameFields& f);
 
 // IP bytes of a request as iotcensus counts them (IPv4 total length; IPv6 payload + 40).
-inline uint32_t ip_bytes(bool v4) { return v4 ? 76 : 96; }
+inline uint32_t ip_bytes(bool v4) {
+  return v4 ? 76 : 96;
+}
 
 }  // namespace iotcensus::simulate

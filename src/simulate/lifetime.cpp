@@ -9,19 +9,24 @@ namespace iotcensus::simulate {
 
 const char* lifetime_kind_name(LifetimeKind kind) {
   switch (kind) {
-    case LifetimeKind::kExponential: return "exponential";
-    case LifetimeKind::kWeibull: return "weibull";
-    case LifetimeKind::kLogNormal: return "lognormal";
+    case LifetimeKind::kExponential:
+      return "exponential";
+    case LifetimeKind::kWeibull:
+      return "weibull";
+    case LifetimeKind::kLogNormal:
+      return "lognormal";
   }
   return "?";
 }
 
 double LifetimeComponent::sample_days(Rng& rng) const {
   switch (kind) {
-    case LifetimeKind::kExponential: return rng.exponential(mean_days);
+    case LifetimeKind::kExponential:
+      return rng.exponential(mean_days);
     case LifetimeKind::kWeibull:
       return scale_days * std::pow(-std::log(rng.unit_open0()), 1.0 / shape);
-    case LifetimeKind::kLogNormal: return median_days * std::exp(sigma * rng.normal());
+    case LifetimeKind::kLogNormal:
+      return median_days * std::exp(sigma * rng.normal());
   }
   return 0;
 }
@@ -29,8 +34,10 @@ double LifetimeComponent::sample_days(Rng& rng) const {
 double LifetimeComponent::cdf(double days) const {
   if (days <= 0) return 0;
   switch (kind) {
-    case LifetimeKind::kExponential: return 1 - std::exp(-days / mean_days);
-    case LifetimeKind::kWeibull: return 1 - std::exp(-std::pow(days / scale_days, shape));
+    case LifetimeKind::kExponential:
+      return 1 - std::exp(-days / mean_days);
+    case LifetimeKind::kWeibull:
+      return 1 - std::exp(-std::pow(days / scale_days, shape));
     case LifetimeKind::kLogNormal:
       return 0.5 * std::erfc(-(std::log(days / median_days)) / (sigma * std::sqrt(2.0)));
   }

@@ -12,18 +12,18 @@ namespace iotcensus::simulate {
 
 struct Device {
   int64_t birth_ns = 0;
-  int64_t death_ns = 0;        // may lie after the scenario's end
-  uint32_t slot = 0;           // AddressBook slot
+  int64_t death_ns = 0;  // may lie after the scenario's end
+  uint32_t slot = 0;     // AddressBook slot
   uint32_t index_in_cohort = 0;
-  float interval_factor = 1;   // this device's clock: every interval is scaled by it
+  float interval_factor = 1;  // this device's clock: every interval is scaled by it
   uint16_t cohort = 0;
-  uint8_t cadence = 0;         // index into the cohort's answered cadences
+  uint8_t cadence = 0;  // index into the cohort's answered cadences
   bool zombie = false;
   bool nat = false;
 };
 
 struct Population {
-  std::vector<Device> devices;       // sorted by birth; the index is the device id
+  std::vector<Device> devices;  // sorted by birth; the index is the device id
   std::vector<AddressSlot> slots;
   std::vector<uint64_t> per_cohort;  // devices per cohort after scaling
 };

@@ -45,8 +45,10 @@ class Calendar {
   }
   void push(Entry e) {
     const int64_t sec = e.t / kNs;
-    if (sec < block_ + kRing) ring_[static_cast<size_t>(sec % kRing)].push_back(e);
-    else far_.push_back(e);
+    if (sec < block_ + kRing)
+      ring_[static_cast<size_t>(sec % kRing)].push_back(e);
+    else
+      far_.push_back(e);
   }
   // Starts the block of seconds [sec, sec + kRing): moves far entries into the ring.
   void start_block(int64_t sec) {
@@ -70,9 +72,8 @@ class Calendar {
 
 }  // namespace
 
-core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& book,
-                                       int64_t from_ns, int64_t to_ns, CaptureWriter& out,
-                                       TruthTally* truth) {
+core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& book, int64_t from_ns,
+                                       int64_t to_ns, CaptureWriter& out, TruthTally* truth) {
   const Scenario& sc = schedule.scenario();
   const Population& pop = schedule.population();
   SweepStats stats;
@@ -149,8 +150,10 @@ core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& bo
           }
           const int64_t next = e.t + st.seg.interval_ns;
           if (next < st.seg.end_ns) {
-            if (next / kNs == sec) same.push({next, e.stream});
-            else cal.push({next, e.stream});
+            if (next / kNs == sec)
+              same.push({next, e.stream});
+            else
+              cal.push({next, e.stream});
           }
         }
         batch.clear();

@@ -18,8 +18,7 @@ struct SweepStats {
   uint64_t device_days = 0;
 };
 
-core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& book,
-                                       int64_t from_ns, int64_t to_ns, CaptureWriter& out,
-                                       TruthTally* truth);
+core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& book, int64_t from_ns,
+                                       int64_t to_ns, CaptureWriter& out, TruthTally* truth);
 
 }  // namespace iotcensus::simulate

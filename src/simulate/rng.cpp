@@ -10,7 +10,9 @@ namespace iotcensus::simulate {
 
 namespace {
 
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 }  // namespace
 
@@ -54,7 +56,9 @@ uint64_t Rng::below(uint64_t n) {
   return static_cast<uint64_t>(m >> 64);
 }
 
-double Rng::exponential(double mean) { return -std::log(unit_open0()) * mean; }
+double Rng::exponential(double mean) {
+  return -std::log(unit_open0()) * mean;
+}
 
 double Rng::normal() {
   const double u1 = unit_open0();

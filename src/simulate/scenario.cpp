@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -12,7 +13,6 @@
 #include <optional>
 #include <set>
 #include <sstream>
-#include <toml++/toml.h>
 
 #include "core/time_bin.h"
 
@@ -86,8 +86,8 @@ class Parser {
       if (v.offset && v.offset->minutes != 0) {
         return error(where, fmt::format("'{}' must be in UTC", key));
       }
-      s = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", v.date.year, v.date.month,
-                      v.date.day, v.time.hour, v.time.minute, v.time.second);
+      s = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", v.date.year, v.date.month, v.date.day,
+                      v.time.hour, v.time.minute, v.time.second);
     } else {
       return error(where, fmt::format("'{}' must be a date (YYYY-MM-DD or ISO 8601 UTC)", key));
     }
@@ -146,7 +146,8 @@ std::optional<core::Error> parse_hex48(const std::string& s, std::array<uint8_t,
     if (!std::isspace(static_cast<unsigned char>(c))) hex.push_back(c);
   }
   if (hex.size() != 96) {
-    return make_error(ErrorCode::kUsage, fmt::format("must be 48 bytes (96 hex digits), got {} digits", hex.size()));
+    return make_error(ErrorCode::kUsage,
+                      fmt::format("must be 48 bytes (96 hex digits), got {} digits", hex.size()));
   }
   for (size_t i = 0; i < 48; ++i) {
     auto digit = [](char c) -> int {
@@ -164,25 +165,36 @@ std::optional<core::Error> parse_hex48(const std::string& s, std::array<uint8_t,
 
 std::optional<core::Error> Parser::client(const toml::table& t, const std::string& where,
                                           ClientBehaviour& c) const {
-  if (auto e = only_keys(t, where, {"request_hex", "transmit", "src_port", "answered",
-                                    "unanswered_interval_s", "interval_spread", "zombie_share"})) {
+  if (auto e = only_keys(t, where,
+                         {"request_hex", "transmit", "src_port", "answered",
+                          "unanswered_interval_s", "interval_spread", "zombie_share"})) {
     return e;
   }
   std::string hex;
   if (auto e = text(t, where, "request_hex", hex, true)) return e;
   if (auto e = parse_hex48(hex, c.request)) return error(where, "'request_hex' " + e->message);
-  if ((c.request[0] & 7) != 3) return error(where, "'request_hex' is not a mode 3 (client) request");
+  if ((c.request[0] & 7) != 3)
+    return error(where, "'request_hex' is not a mode 3 (client) request");
   std::string transmit = "template";
   if (auto e = text(t, where, "transmit", transmit, false)) return e;
-  if (transmit == "template") c.transmit = TransmitFill::kTemplate;
-  else if (transmit == "clock") c.transmit = TransmitFill::kClock;
-  else if (transmit == "clock-ntpdig") c.transmit = TransmitFill::kClockNtpdig;
-  else if (transmit == "random") c.transmit = TransmitFill::kRandom;
-  else return error(where, fmt::format("'transmit' = '{}': expected template, clock, clock-ntpdig or random", transmit));
+  if (transmit == "template")
+    c.transmit = TransmitFill::kTemplate;
+  else if (transmit == "clock")
+    c.transmit = TransmitFill::kClock;
+  else if (transmit == "clock-ntpdig")
+    c.transmit = TransmitFill::kClockNtpdig;
+  else if (transmit == "random")
+    c.transmit = TransmitFill::kRandom;
+  else
+    return error(where,
+                 fmt::format("'transmit' = '{}': expected template, clock, clock-ntpdig or random",
+                             transmit));
   const toml::node* port = t.get("src_port");
-  if (!port) return error(where, "'src_port' is required (a port number, \"per-day\" or \"per-request\")");
+  if (!port)
+    return error(where, "'src_port' is required (a port number, \"per-day\" or \"per-request\")");
   if (auto v = port->value<int64_t>()) {
-    if (*v < 1 || *v > 65535) return error(where, fmt::format("'src_port' = {} is outside 1..65535", *v));
+    if (*v < 1 || *v > 65535)
+      return error(where, fmt::format("'src_port' = {} is outside 1..65535", *v));
     c.port_mode = PortMode::kFixed;
     c.fixed_port = static_cast<uint16_t>(*v);
   } else if (auto s = port->value<std::string>(); s && *s == "per-day") {
@@ -213,7 +225,8 @@ std::optional<core::Error> Parser::client(const toml::table& t, const std::strin
   if (total <= 0) return error(where, "'answered' shares sum to zero");
   for (auto& a : c.answered) a.share /= total;
   if (!t.get("unanswered_interval_s")) return error(where, "'unanswered_interval_s' is required");
-  if (auto e = number(t, where, "unanswered_interval_s", 0.001, 1e7, c.unanswered_interval_s)) return e;
+  if (auto e = number(t, where, "unanswered_interval_s", 0.001, 1e7, c.unanswered_interval_s))
+    return e;
   if (auto e = number(t, where, "interval_spread", 0, 0.5, c.interval_spread)) return e;
   if (auto e = number(t, where, "zombie_share", 0, 1, c.zombie_share)) return e;
   return std::nullopt;
@@ -222,11 +235,13 @@ std::optional<core::Error> Parser::client(const toml::table& t, const std::strin
 std::optional<core::Error> Parser::births(const toml::node* n, const std::string& where,
                                           BirthCurve& out) const {
   const toml::table* t = n ? n->as_table() : nullptr;
-  if (!t) return error(where, "'births' is required: a table with 'curve' = [[date, density], ...]");
+  if (!t)
+    return error(where, "'births' is required: a table with 'curve' = [[date, density], ...]");
   if (auto e = only_keys(*t, where + " births", {"curve"})) return e;
   const toml::node* c = t->get("curve");
   const toml::array* arr = c ? c->as_array() : nullptr;
-  if (!arr || arr->size() < 2) return error(where + " births", "'curve' needs at least two [date, density] points");
+  if (!arr || arr->size() < 2)
+    return error(where + " births", "'curve' needs at least two [date, density] points");
   std::vector<BirthPoint> points;
   double total = 0;
   for (size_t i = 0; i < arr->size(); ++i) {
@@ -238,7 +253,8 @@ std::optional<core::Error> Parser::births(const toml::node* n, const std::string
     auto d = p->get(1)->value<double>();
     if (!d || !(*d >= 0) || !std::isfinite(*d)) return error(w, "density must be a number >= 0");
     bp.density = *d;
-    if (!points.empty() && bp.time_s <= points.back().time_s) return error(w, "dates must increase");
+    if (!points.empty() && bp.time_s <= points.back().time_s)
+      return error(w, "dates must increase");
     total += bp.density;
     points.push_back(bp);
   }
@@ -262,7 +278,8 @@ std::optional<core::Error> Parser::lifetime(const toml::node* n, const std::stri
     std::string kind;
     if (auto e = text(*t, w, "kind", kind, true)) return e;
     if (auto e = number(*t, w, "weight", 0, 1e9, c.weight)) return e;
-    auto need = [&](std::string_view key, double lo, double hi, double& v) -> std::optional<core::Error> {
+    auto need = [&](std::string_view key, double lo, double hi,
+                    double& v) -> std::optional<core::Error> {
       if (!t->get(key)) return error(w, fmt::format("'{}' is required for kind '{}'", key, kind));
       return number(*t, w, key, lo, hi, v);
     };
@@ -281,7 +298,8 @@ std::optional<core::Error> Parser::lifetime(const toml::node* n, const std::stri
       if (auto e = need("median_days", 1e-6, 1e7, c.median_days)) return e;
       if (auto e = need("sigma", 1e-6, 20, c.sigma)) return e;
     } else {
-      return error(w, fmt::format("'kind' = '{}': expected exponential, weibull or lognormal", kind));
+      return error(w,
+                   fmt::format("'kind' = '{}': expected exponential, weibull or lognormal", kind));
     }
     comps.push_back(c);
   }
@@ -294,22 +312,25 @@ std::optional<core::Error> Parser::lifetime(const toml::node* n, const std::stri
 
 std::optional<core::Error> Parser::activity(const toml::table& t, const std::string& where,
                                             Activity& a) const {
-  if (auto e = only_keys(t, where, {"online_share", "session_hours", "session_start_hour",
-                                    "session_start_sd_hours"})) {
+  if (auto e = only_keys(
+          t, where,
+          {"online_share", "session_hours", "session_start_hour", "session_start_sd_hours"})) {
     return e;
   }
   if (auto e = number(t, where, "online_share", 0, 1, a.online_share)) return e;
   if (auto e = number(t, where, "session_hours", 0.001, 24, a.session_hours)) return e;
   if (auto e = number(t, where, "session_start_hour", 0, 24, a.session_start_hour)) return e;
-  if (auto e = number(t, where, "session_start_sd_hours", 0, 24, a.session_start_sd_hours)) return e;
+  if (auto e = number(t, where, "session_start_sd_hours", 0, 24, a.session_start_sd_hours))
+    return e;
   return std::nullopt;
 }
 
 std::optional<core::Error> Parser::addressing(const toml::table& t, const std::string& where,
                                               Addressing& a) const {
-  if (auto e = only_keys(t, where, {"static_share", "dhcp_changes_per_day", "nat_share",
-                                    "devices_per_address", "nat_port_timeout_s", "ipv6_share",
-                                    "ipv6_temporary_share"})) {
+  if (auto e =
+          only_keys(t, where,
+                    {"static_share", "dhcp_changes_per_day", "nat_share", "devices_per_address",
+                     "nat_port_timeout_s", "ipv6_share", "ipv6_temporary_share"})) {
     return e;
   }
   if (auto e = number(t, where, "static_share", 0, 1, a.static_share)) return e;
@@ -329,8 +350,9 @@ std::optional<core::Error> Parser::cohort(const toml::table& t, size_t index, Co
   std::string where = fmt::format("cohort #{}", index + 1);
   if (auto e = text(t, where, "name", c.name, true)) return e;
   where = fmt::format("cohort '{}'", c.name);
-  if (auto e = only_keys(t, where, {"name", "class", "count", "client", "births", "lifetime",
-                                    "activity", "addressing"})) {
+  if (auto e = only_keys(
+          t, where,
+          {"name", "class", "count", "client", "births", "lifetime", "activity", "addressing"})) {
     return e;
   }
   if (auto e = text(t, where, "class", c.class_name, true)) return e;
@@ -359,9 +381,8 @@ core::Result<Scenario> Parser::parse(std::string_view text_in) {
   try {
     doc = toml::parse(text_in, origin_);
   } catch (const toml::parse_error& e) {
-    return make_error(ErrorCode::kUsage,
-                      fmt::format("{}:{}:{}: {}", origin_, e.source().begin.line,
-                                  e.source().begin.column, e.description()));
+    return make_error(ErrorCode::kUsage, fmt::format("{}:{}:{}: {}", origin_, e.source().begin.line,
+                                                     e.source().begin.column, e.description()));
   }
   Scenario s;
   if (auto e = only_keys(doc, "top level", {"scenario", "vantage", "cohort"})) return *e;
@@ -379,20 +400,24 @@ core::Result<Scenario> Parser::parse(std::string_view text_in) {
 
   const toml::table* vantage = sub_table(doc, "vantage");
   if (!vantage) return error("top level", "[vantage] table is required");
-  if (auto e = only_keys(*vantage, "[vantage]", {"server", "server6", "unanswered", "outages"})) return *e;
+  if (auto e = only_keys(*vantage, "[vantage]", {"server", "server6", "unanswered", "outages"}))
+    return *e;
   std::string server, server6 = "2001:db8::123";
   if (auto e = text(*vantage, "[vantage]", "server", server, true)) return *e;
   if (auto e = text(*vantage, "[vantage]", "server6", server6, false)) return *e;
   auto a4 = core::Address::parse(server);
-  if (!a4 || !a4->is_v4()) return error("[vantage]", fmt::format("'server' = '{}' is not an IPv4 address", server));
+  if (!a4 || !a4->is_v4())
+    return error("[vantage]", fmt::format("'server' = '{}' is not an IPv4 address", server));
   auto a6 = core::Address::parse(server6);
-  if (!a6 || a6->is_v4()) return error("[vantage]", fmt::format("'server6' = '{}' is not an IPv6 address", server6));
+  if (!a6 || a6->is_v4())
+    return error("[vantage]", fmt::format("'server6' = '{}' is not an IPv6 address", server6));
   s.vantage.server = *a4;
   s.vantage.server6 = *a6;
   if (auto e = episodes(*vantage, "[vantage]", "unanswered", s.vantage.unanswered)) return *e;
   if (auto e = episodes(*vantage, "[vantage]", "outages", s.vantage.outages)) return *e;
   for (auto* list : {&s.vantage.unanswered, &s.vantage.outages}) {
-    std::sort(list->begin(), list->end(), [](const Episode& a, const Episode& b) { return a.from_s < b.from_s; });
+    std::sort(list->begin(), list->end(),
+              [](const Episode& a, const Episode& b) { return a.from_s < b.from_s; });
     for (size_t i = 1; i < list->size(); ++i) {
       if ((*list)[i].from_s < (*list)[i - 1].to_s) return error("[vantage]", "episodes overlap");
     }
@@ -407,7 +432,8 @@ core::Result<Scenario> Parser::parse(std::string_view text_in) {
     if (!t) return error(fmt::format("cohort #{}", i + 1), "must be a table");
     Cohort c;
     if (auto e = cohort(*t, i, c)) return *e;
-    if (!names.insert(c.name).second) return error(fmt::format("cohort '{}'", c.name), "name used twice");
+    if (!names.insert(c.name).second)
+      return error(fmt::format("cohort '{}'", c.name), "name used twice");
     s.cohorts.push_back(std::move(c));
   }
   if (s.cohorts.size() > 65535) return error("top level", "too many cohorts");
@@ -430,8 +456,8 @@ core::Result<Scenario> load_scenario_file(const std::string& path) {
 
 core::Result<Scenario> resolve_scenario(const std::string& name_or_path) {
   auto exists = [](const std::string& p) { return std::ifstream(p).good(); };
-  const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
-                               name_or_path.ends_with(".toml");
+  const bool looks_like_path =
+      name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".toml");
   if (looks_like_path || exists(name_or_path)) {
     if (exists(name_or_path) || looks_like_path) return load_scenario_file(name_or_path);
   }

@@ -54,13 +54,13 @@ struct Activity {
 };
 
 struct Addressing {
-  double static_share = 1.0;          // addresses that never change
-  double dhcp_changes_per_day = 0;    // for the others: rate of re-addressing within their /24
-  double nat_share = 0;               // behind a NAT that rewrites source ports
-  int devices_per_address = 1;        // NAT'd devices share one public address k at a time
-  double nat_port_timeout_s = 300;    // a NAT mapping outlives gaps shorter than this
-  double ipv6_share = 0;              // devices on IPv6 (never NAT'd)
-  double ipv6_temporary_share = 0;    // of those, using a daily temporary address in their /64
+  double static_share = 1.0;        // addresses that never change
+  double dhcp_changes_per_day = 0;  // for the others: rate of re-addressing within their /24
+  double nat_share = 0;             // behind a NAT that rewrites source ports
+  int devices_per_address = 1;      // NAT'd devices share one public address k at a time
+  double nat_port_timeout_s = 300;  // a NAT mapping outlives gaps shorter than this
+  double ipv6_share = 0;            // devices on IPv6 (never NAT'd)
+  double ipv6_temporary_share = 0;  // of those, using a daily temporary address in their /64
 };
 
 struct Cohort {
@@ -81,8 +81,8 @@ struct Episode {
 };
 
 struct Vantage {
-  core::Address server;   // IPv4 server address
-  core::Address server6;  // IPv6 server address
+  core::Address server;             // IPv4 server address
+  core::Address server6;            // IPv6 server address
   std::vector<Episode> unanswered;  // the server does not answer (flood episodes)
   std::vector<Episode> outages;     // nothing is recorded
 };

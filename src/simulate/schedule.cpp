@@ -51,8 +51,10 @@ int64_t Segment::index_at_or_after(int64_t t) const {
 
 Schedule::Schedule(const Scenario& scenario, const Population& population, uint64_t seed)
     : scenario_(scenario), population_(population), seed_(seed) {
-  for (const auto& e : scenario.vantage.unanswered) unanswered_ns_.push_back({e.from_s * kNs, e.to_s * kNs});
-  for (const auto& e : scenario.vantage.outages) outages_ns_.push_back({e.from_s * kNs, e.to_s * kNs});
+  for (const auto& e : scenario.vantage.unanswered)
+    unanswered_ns_.push_back({e.from_s * kNs, e.to_s * kNs});
+  for (const auto& e : scenario.vantage.outages)
+    outages_ns_.push_back({e.from_s * kNs, e.to_s * kNs});
 }
 
 void Schedule::plan_day(uint32_t id, int64_t day_s, DayPlan& plan) const {
@@ -68,7 +70,8 @@ void Schedule::plan_day(uint32_t id, int64_t day_s, DayPlan& plan) const {
   if (unit_from_key(stream_key(seed_, kOnline, id, day)) >= c.activity.online_share) return;
   if (c.activity.session_hours < 24) {
     Rng rng(stream_key(seed_, kSession, id, day));
-    double start_h = c.activity.session_start_hour + c.activity.session_start_sd_hours * rng.normal();
+    double start_h =
+        c.activity.session_start_hour + c.activity.session_start_sd_hours * rng.normal();
     start_h = std::fmod(start_h, 24.0);
     if (start_h < 0) start_h += 24.0;
     const int64_t s = day_ns + static_cast<int64_t>(start_h * 3600e9);
@@ -78,7 +81,8 @@ void Schedule::plan_day(uint32_t id, int64_t day_s, DayPlan& plan) const {
     if (hi <= lo) return;
   }
   const double factor = d.interval_factor;
-  const auto answered_ns = static_cast<int64_t>(c.client.answered[d.cadence].interval_s * factor * 1e9);
+  const auto answered_ns =
+      static_cast<int64_t>(c.client.answered[d.cadence].interval_s * factor * 1e9);
   const auto flood_ns = static_cast<int64_t>(c.client.unanswered_interval_s * factor * 1e9);
   // Cut [lo, hi) where the cadence changes (unanswered episode boundaries; not for zombies).
   int64_t t = lo;
@@ -110,11 +114,13 @@ void Schedule::plan_day(uint32_t id, int64_t day_s, DayPlan& plan) const {
     if (d.nat) {
       const bool keeps = c.client.port_mode != PortMode::kPerRequest &&
                          static_cast<double>(s.interval_ns) < c.addressing.nat_port_timeout_s * 1e9;
-      s.port = keeps ? static_cast<uint16_t>(kNatLow + mix64(key ^ 0x4e4154) % (65536 - kNatLow)) : 0;
+      s.port =
+          keeps ? static_cast<uint16_t>(kNatLow + mix64(key ^ 0x4e4154) % (65536 - kNatLow)) : 0;
     } else if (c.client.port_mode == PortMode::kFixed) {
       s.port = c.client.fixed_port;
     } else if (c.client.port_mode == PortMode::kPerDay) {
-      s.port = static_cast<uint16_t>(kEphemeralLow + mix64(stream_key(seed_, kDayPort, id, day)) % kEphemeralCount);
+      s.port = static_cast<uint16_t>(kEphemeralLow +
+                                     mix64(stream_key(seed_, kDayPort, id, day)) % kEphemeralCount);
     } else {
       s.port = 0;
     }
@@ -188,9 +194,14 @@ std::array<uint8_t, 48> Schedule::request(uint32_t id, int64_t t_ns) const {
   std::array<uint8_t, 48> r = c.client.request;
   uint64_t v = 0;
   switch (c.client.transmit) {
-    case TransmitFill::kTemplate: return r;
-    case TransmitFill::kClock: v = ntp_timestamp(t_ns); break;
-    case TransmitFill::kClockNtpdig: v = ntp_timestamp(t_ns) & ~uint64_t{0x7ff}; break;
+    case TransmitFill::kTemplate:
+      return r;
+    case TransmitFill::kClock:
+      v = ntp_timestamp(t_ns);
+      break;
+    case TransmitFill::kClockNtpdig:
+      v = ntp_timestamp(t_ns) & ~uint64_t{0x7ff};
+      break;
     case TransmitFill::kRandom:
       v = mix64(stream_key(seed_, kTransmit, id, static_cast<uint64_t>(t_ns)));
       break;

@@ -13,8 +13,8 @@
 namespace iotcensus::simulate {
 
 struct Segment {
-  int64_t first_ns = 0;     // time of request 0
-  int64_t end_ns = 0;       // no request at or after this
+  int64_t first_ns = 0;  // time of request 0
+  int64_t end_ns = 0;    // no request at or after this
   int64_t interval_ns = 0;
   uint16_t port = 0;        // source port of the whole segment; 0: one per request
   bool unanswered = false;  // sending at the unanswered cadence

@@ -66,7 +66,8 @@ core::Status TruthTally::write_daily(const std::string& dir) const {
     for (size_t c = 0; c < classes_.size(); ++c) {
       const Row& r = rows_[d][c];
       fmt::print(daily->get(), "{},{},{},{}\n", day, classes_[c], r.alive, r.online);
-      fmt::print(requests->get(), "{},{},{},{},{}\n", day, classes_[c], r.sent, r.recorded, r.written);
+      fmt::print(requests->get(), "{},{},{},{},{}\n", day, classes_[c], r.sent, r.recorded,
+                 r.written);
     }
   }
   if (std::ferror(daily->get()) || std::ferror(requests->get())) {
@@ -107,7 +108,8 @@ core::Status write_devices(const std::string& dir, const Scenario& scenario,
     line += '\n';
     std::fputs(line.c_str(), f);
   }
-  if (std::ferror(f)) return core::make_error(core::ErrorCode::kIo, dir + "/devices.csv: write error");
+  if (std::ferror(f))
+    return core::make_error(core::ErrorCode::kIo, dir + "/devices.csv: write error");
   return core::Ok{};
 }
 

@@ -36,10 +36,10 @@ class TruthTally {
   struct Row {
     uint64_t alive = 0, online = 0, sent = 0, recorded = 0, written = 0;
   };
-  std::vector<std::string> classes_;       // sorted
+  std::vector<std::string> classes_;  // sorted
   std::vector<uint16_t> class_of_cohort_;
   std::vector<int64_t> days_;
-  std::vector<std::vector<Row>> rows_;     // per day, per class
+  std::vector<std::vector<Row>> rows_;  // per day, per class
 };
 
 // DIR/devices.csv: id,class,cohort,birth,death,cadence_s,zombie,nat,addresses — addresses as

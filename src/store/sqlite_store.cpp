@@ -76,7 +76,9 @@ static_assert(kLatest == kSchemaVersion);
 
 class Statement {
  public:
-  Statement(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr); }
+  Statement(sqlite3* db, const char* sql) {
+    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+  }
   ~Statement() { sqlite3_finalize(stmt_); }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
@@ -107,7 +109,8 @@ class Statement {
   }
   std::string blob(int c) {
     const void* p = sqlite3_column_blob(stmt_, c);
-    return std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(stmt_, c)));
+    return std::string(static_cast<const char*>(p),
+                       static_cast<size_t>(sqlite3_column_bytes(stmt_, c)));
   }
 
  private:
@@ -153,8 +156,8 @@ SqliteStore::~SqliteStore() {
 }
 
 core::Error SqliteStore::error(const std::string& what) const {
-  return make_error(ErrorCode::kStore,
-                    fmt::format("{}: {}: {}", path_, what, db_ ? sqlite3_errmsg(db_) : "no database"));
+  return make_error(ErrorCode::kStore, fmt::format("{}: {}: {}", path_, what,
+                                                   db_ ? sqlite3_errmsg(db_) : "no database"));
 }
 
 core::Status SqliteStore::exec(const char* sql) {
@@ -186,7 +189,8 @@ core::Result<SqliteStore> SqliteStore::open(const std::string& path, int64_t bas
   sqlite3_busy_timeout(s.db_, 10000);
   sqlite3_create_function(s.db_, "cadence_merge", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nullptr,
                           cadence_merge, nullptr, nullptr);
-  if (auto st = s.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  if (auto st =
+          s.exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
       !st) {
     return make_error(ErrorCode::kStore,
                       fmt::format("{}: not a usable SQLite store ({})", path, st.error().message));
@@ -214,8 +218,9 @@ core::Status SqliteStore::migrate() {
     Statement q(db_, "SELECT count(*) FROM sqlite_master");
     if (q.ok() && q.step() == SQLITE_ROW && q.i64(0) != 0) {
       exec("ROLLBACK");
-      return make_error(ErrorCode::kStore,
-                        fmt::format("{}: an SQLite database that is not an iotcensus store", path_));
+      return make_error(
+          ErrorCode::kStore,
+          fmt::format("{}: an SQLite database that is not an iotcensus store", path_));
     }
   }
   for (int v = version; v < kLatest; ++v) {
@@ -289,16 +294,18 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
     auto current = address_policy();
     if (!current) return fail("cannot read address policy");
     if (!current.value()) {
-      Statement ins(db_, "INSERT INTO meta(key, value) VALUES('address_mode', ?1), ('key_fingerprint', ?2)");
+      Statement ins(
+          db_, "INSERT INTO meta(key, value) VALUES('address_mode', ?1), ('key_fingerprint', ?2)");
       ins.bind(1, policy.mode).bind(2, policy.key_fingerprint);
       if (ins.step() != SQLITE_DONE) return fail("cannot record address policy");
     } else if (!(*current.value() == policy)) {
       exec("ROLLBACK");
       return make_error(
           ErrorCode::kStore,
-          fmt::format("{}: this store holds {}; this ingest would write {}. Mixing them would count "
-                      "devices twice: use the store's own key (or --raw-addresses), or a new store",
-                      path_, current.value()->describe(), policy.describe()));
+          fmt::format(
+              "{}: this store holds {}; this ingest would write {}. Mixing them would count "
+              "devices twice: use the store's own key (or --raw-addresses), or a new store",
+              path_, current.value()->describe(), policy.describe()));
     }
   }
   {
@@ -319,7 +326,8 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
   // Class and flag names -> ids in this store.
   auto ids_for = [&](const std::vector<std::string>& names, const char* kind,
                      std::vector<int64_t>& ids) -> bool {
-    Statement ins(db_, "INSERT INTO classes(name, kind) VALUES(?1, ?2) ON CONFLICT(name) DO NOTHING");
+    Statement ins(db_,
+                  "INSERT INTO classes(name, kind) VALUES(?1, ?2) ON CONFLICT(name) DO NOTHING");
     Statement sel(db_, "SELECT id FROM classes WHERE name=?1");
     for (const auto& n : names) {
       ins.bind(1, n).bind(2, std::string(kind));
@@ -337,10 +345,11 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
     return fail("cannot record classes");
   }
   {
-    Statement up(db_,
-                 "INSERT INTO bin_tally(bin_start, class_id, packets, bytes, evidence_packets) "
-                 "VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET packets=packets+excluded.packets,"
-                 " bytes=bytes+excluded.bytes, evidence_packets=evidence_packets+excluded.evidence_packets");
+    Statement up(
+        db_,
+        "INSERT INTO bin_tally(bin_start, class_id, packets, bytes, evidence_packets) "
+        "VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET packets=packets+excluded.packets,"
+        " bytes=bytes+excluded.bytes, evidence_packets=evidence_packets+excluded.evidence_packets");
     for (const auto& r : t.totals) {
       up.bind(1, r.bin_start).bind(2, class_ids[r.class_id]);
       up.bind(3, static_cast<int64_t>(r.packets)).bind(4, static_cast<int64_t>(r.bytes));
@@ -372,9 +381,10 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
     }
   }
   {
-    Statement up(db_,
-                 "INSERT INTO bin_flag(bin_start, class_id, flag_id, source, packets) "
-                 "VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET packets=packets+excluded.packets");
+    Statement up(
+        db_,
+        "INSERT INTO bin_flag(bin_start, class_id, flag_id, source, packets) "
+        "VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET packets=packets+excluded.packets");
     for (const auto& r : t.bin_flags) {
       auto b = r.source.bytes();
       up.bind(1, r.bin_start).bind(2, class_ids[r.class_id]).bind(3, flag_ids[r.flag_id]);
@@ -384,12 +394,13 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
     }
   }
   {
-    Statement up(db_,
-                 "INSERT INTO sources(source, class_id, first_ns, last_ns, packets, bytes, cadence) "
-                 "VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT DO UPDATE SET "
-                 "first_ns=min(first_ns, excluded.first_ns), last_ns=max(last_ns, excluded.last_ns),"
-                 " packets=packets+excluded.packets, bytes=bytes+excluded.bytes,"
-                 " cadence=cadence_merge(cadence, excluded.cadence)");
+    Statement up(
+        db_,
+        "INSERT INTO sources(source, class_id, first_ns, last_ns, packets, bytes, cadence) "
+        "VALUES(?1,?2,?3,?4,?5,?6,?7) ON CONFLICT DO UPDATE SET "
+        "first_ns=min(first_ns, excluded.first_ns), last_ns=max(last_ns, excluded.last_ns),"
+        " packets=packets+excluded.packets, bytes=bytes+excluded.bytes,"
+        " cadence=cadence_merge(cadence, excluded.cadence)");
     for (const auto& r : t.sources) {
       auto b = r.source.bytes();
       up.bind_blob(1, b.data(), b.size()).bind(2, class_ids[r.class_id]);
@@ -477,9 +488,10 @@ core::Result<std::vector<FlagRow>> SqliteStore::flags(const CensusQuery& query) 
 }
 
 core::Result<std::vector<ClassRow>> SqliteStore::classes() {
-  Statement q(db_,
-              "SELECT c.name, c.kind, c.description, coalesce(sum(s.packets),0), count(s.source) "
-              "FROM classes c LEFT JOIN sources s ON s.class_id=c.id GROUP BY c.id ORDER BY c.name");
+  Statement q(
+      db_,
+      "SELECT c.name, c.kind, c.description, coalesce(sum(s.packets),0), count(s.source) "
+      "FROM classes c LEFT JOIN sources s ON s.class_id=c.id GROUP BY c.id ORDER BY c.name");
   if (!q.ok()) return error("cannot query classes");
   std::vector<ClassRow> rows;
   while (q.step() == SQLITE_ROW) {

@@ -48,7 +48,9 @@ void merge_adjacent(std::vector<Row>& rows, Equal equal, Merge merge) {
 CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s)
     : classifier_(classifier), bin_width_s_(bin_width_s), index_(1 << 12), ports_(1 << 12) {}
 
-void CaptureTally::add(const core::Observation& obs) { add_packets(obs, 1, obs.ip_length, obs.time_ns); }
+void CaptureTally::add(const core::Observation& obs) {
+  add_packets(obs, 1, obs.ip_length, obs.time_ns);
+}
 
 void CaptureTally::add_summary(const core::Observation& first, uint64_t packets, uint64_t bytes,
                                int64_t last_ns) {
@@ -214,8 +216,8 @@ TallySet CaptureTally::finish() {
     while (f != 0) {
       const int rule = __builtin_ctzll(f);
       f &= f - 1;
-      out.bin_flags.push_back(BinFlag{r.bin, cls, static_cast<uint16_t>(rule_to_id[rule]), src,
-                                      r.packets});
+      out.bin_flags.push_back(
+          BinFlag{r.bin, cls, static_cast<uint16_t>(rule_to_id[rule]), src, r.packets});
     }
   }
   totals.for_each([&](const BinClassKey&, const BinTotals& t) { out.totals.push_back(t); });
@@ -225,15 +227,17 @@ TallySet CaptureTally::finish() {
   auto source_key = [](const BinSource& a) { return std::tie(a.bin_start, a.class_id, a.source); };
   std::sort(out.bin_sources.begin(), out.bin_sources.end(),
             [&](const auto& a, const auto& b) { return source_key(a) < source_key(b); });
-  merge_adjacent(out.bin_sources, [&](const auto& a, const auto& b) { return source_key(a) == source_key(b); },
-                 [](auto& into, const auto& from) { into.packets += from.packets; });
+  merge_adjacent(
+      out.bin_sources, [&](const auto& a, const auto& b) { return source_key(a) == source_key(b); },
+      [](auto& into, const auto& from) { into.packets += from.packets; });
   auto flag_key = [](const BinFlag& a) {
     return std::tie(a.bin_start, a.class_id, a.flag_id, a.source);
   };
   std::sort(out.bin_flags.begin(), out.bin_flags.end(),
             [&](const auto& a, const auto& b) { return flag_key(a) < flag_key(b); });
-  merge_adjacent(out.bin_flags, [&](const auto& a, const auto& b) { return flag_key(a) == flag_key(b); },
-                 [](auto& into, const auto& from) { into.packets += from.packets; });
+  merge_adjacent(
+      out.bin_flags, [&](const auto& a, const auto& b) { return flag_key(a) == flag_key(b); },
+      [](auto& into, const auto& from) { into.packets += from.packets; });
   ports_.for_each([&](const PortKey& k, const Unit&) {
     out.bin_ports.push_back(BinPort{k.bin, entry_class[k.entry], k.port});
   });
@@ -242,8 +246,8 @@ TallySet CaptureTally::finish() {
   });
   out.bin_ports.erase(std::unique(out.bin_ports.begin(), out.bin_ports.end(),
                                   [](const auto& a, const auto& b) {
-                                    return a.bin_start == b.bin_start &&
-                                           a.class_id == b.class_id && a.port == b.port;
+                                    return a.bin_start == b.bin_start && a.class_id == b.class_id &&
+                                           a.port == b.port;
                                   }),
                       out.bin_ports.end());
   return out;

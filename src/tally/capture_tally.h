@@ -79,7 +79,8 @@ class CaptureTally {
   };
   struct PortKeyHash {
     uint64_t operator()(const PortKey& k) const {
-      return mix64((uint64_t{k.entry} << 16 | k.port) ^ static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL);
+      return mix64((uint64_t{k.entry} << 16 | k.port) ^
+                   static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL);
     }
   };
   struct Unit {};

@@ -26,7 +26,7 @@ class FlatMap {
   // Returns the value for `key`, inserting a default one first if absent.
   Value& operator[](const Key& key) {
     if ((size_ + 1) * 4 > slots_.size() * 3) rehash(slots_.size() * 2);
-    size_t i = Hash{}(key) & mask_;
+    size_t i = Hash{}(key)&mask_;
     while (true) {
       Slot& s = slots_[i];
       if (!s.used) {
@@ -42,7 +42,7 @@ class FlatMap {
   }
 
   const Value* find(const Key& key) const {
-    size_t i = Hash{}(key) & mask_;
+    size_t i = Hash{}(key)&mask_;
     while (true) {
       const Slot& s = slots_[i];
       if (!s.used) return nullptr;
@@ -52,7 +52,7 @@ class FlatMap {
   }
 
   // Starts loading the slot where `key` would be found, so that a later lookup does not wait.
-  void prefetch(const Key& key) const { __builtin_prefetch(&slots_[Hash{}(key) & mask_]); }
+  void prefetch(const Key& key) const { __builtin_prefetch(&slots_[Hash{}(key)&mask_]); }
 
   size_t size() const { return size_; }
 

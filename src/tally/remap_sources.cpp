@@ -37,7 +37,8 @@ void remap_sources(TallySet& t, const std::function<core::Address(const core::Ad
     return std::tie(a.source, a.class_id) < std::tie(b.source, b.class_id);
   });
   std::sort(t.bin_sources.begin(), t.bin_sources.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.bin_start, a.class_id, a.source) < std::tie(b.bin_start, b.class_id, b.source);
+    return std::tie(a.bin_start, a.class_id, a.source) <
+           std::tie(b.bin_start, b.class_id, b.source);
   });
   std::sort(t.bin_flags.begin(), t.bin_flags.end(), [](const auto& a, const auto& b) {
     return std::tie(a.bin_start, a.class_id, a.flag_id, a.source) <

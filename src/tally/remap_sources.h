@@ -10,6 +10,7 @@
 namespace iotcensus::tally {
 
 // `map` must be one-to-one (Crypto-PAn is), so no two rows collapse into one.
-void remap_sources(TallySet& tallies, const std::function<core::Address(const core::Address&)>& map);
+void remap_sources(TallySet& tallies,
+                   const std::function<core::Address(const core::Address&)>& map);
 
 }  // namespace iotcensus::tally

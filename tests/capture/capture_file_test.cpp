@@ -51,8 +51,7 @@ std::vector<Seen> read_all(const std::string& path, CaptureSummary* summary = nu
 
 // tshark's frame.time_epoch for every frame, as nanoseconds.
 std::vector<int64_t> tshark_times(const std::string& path) {
-  auto r = testing::run("tshark -n -r " + testing::quote(path) +
-                        " -T fields -e frame.time_epoch");
+  auto r = testing::run("tshark -n -r " + testing::quote(path) + " -T fields -e frame.time_epoch");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   std::vector<int64_t> out;
   for (const auto& line : testing::lines(r.out)) {
@@ -71,7 +70,8 @@ TEST(CaptureFile, ReadsPcapInBothByteOrdersAndResolutions) {
   const auto records = sample_records(5, t0);
   for (bool big : {false, true}) {
     for (bool nano : {false, true}) {
-      const std::string path = tmp.file(std::string("x") + (big ? "b" : "l") + (nano ? "n" : "u") + ".pcap");
+      const std::string path =
+          tmp.file(std::string("x") + (big ? "b" : "l") + (nano ? "n" : "u") + ".pcap");
       testing::write_pcap(path, records, {big, nano, 1});
       auto seen = read_all(path);
       ASSERT_EQ(seen.size(), records.size()) << path;

@@ -50,7 +50,8 @@ name = "flag-one"
   [flag.match]
   private_request = [42]
   control_opcode = [2]
-)", "test.toml");
+)",
+                           "test.toml");
   ASSERT_TRUE(rules) << rules.error().message;
   ASSERT_EQ(rules->size(), 2u);
   const Rule& r = rules->at(0);
@@ -87,8 +88,9 @@ TEST(RuleLoader, ReportsMistakesByFileRuleAndKey) {
   expect_error("[[class]]\nname = \"x\"\n[class.match]\ndst_address = [\"not.an.ip\"]\n",
                "not.an.ip");
   expect_error("[[class]]\nname = \"x\"\n[class.match]\npayload_hex = \"0g\"\n", "hexadecimal");
-  expect_error("[[class]]\nname = \"x\"\n[class.match]\npayload_hex = \"00\"\npayload_mask = \"0000\"\n",
-               "differ in length");
+  expect_error(
+      "[[class]]\nname = \"x\"\n[class.match]\npayload_hex = \"00\"\npayload_mask = \"0000\"\n",
+      "differ in length");
   expect_error("[[class]]\nname = \"x\"\n", "would match everything");
   expect_error("[[class]]\n[class.match]\nmode = [3]\n", "has no name");
   expect_error("[[class]]\nname = \"Bad Name\"\n[class.match]\nmode = [3]\n", "lowercase");
@@ -100,9 +102,10 @@ TEST(RuleLoader, ReportsMistakesByFileRuleAndKey) {
 }
 
 TEST(RuleLoader, RejectsDuplicateNames) {
-  auto rules = parse_rules("[[class]]\nname = \"x\"\n[class.match]\nmode = [3]\n"
-                           "[[class]]\nname = \"x\"\n[class.match]\nmode = [4]\n",
-                           "dup.toml");
+  auto rules = parse_rules(
+      "[[class]]\nname = \"x\"\n[class.match]\nmode = [3]\n"
+      "[[class]]\nname = \"x\"\n[class.match]\nmode = [4]\n",
+      "dup.toml");
   ASSERT_TRUE(rules);
   auto c = Classifier::create(std::move(rules.value()));
   ASSERT_FALSE(c);

@@ -73,8 +73,8 @@ std::vector<json> json_lines(const std::string& out) {
 }
 
 std::string report_csv(const std::string& store, const std::string& bin) {
-  const auto r = run(quote(iotcensus_bin()) + " report --k 1 --format csv --bin " + bin + " --store " +
-                     quote(store));
+  const auto r = run(quote(iotcensus_bin()) + " report --k 1 --format csv --bin " + bin +
+                     " --store " + quote(store));
   EXPECT_EQ(r.exit_code, 0) << "report --bin " << bin << ": " << r.err;
   return r.out;
 }

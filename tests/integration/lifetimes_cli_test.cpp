@@ -27,8 +27,8 @@ std::vector<std::map<std::string, std::string>> read_csv(const std::string& path
 void expect_rel(double actual, const std::string& expected, double tol, const std::string& what) {
   if (expected == "NA") return;
   const double e = std::stod(expected);
-  EXPECT_LE(std::abs(actual - e), tol * std::max(1.0, std::abs(e))) << what << ": " << actual
-                                                                     << " vs R " << e;
+  EXPECT_LE(std::abs(actual - e), tol * std::max(1.0, std::abs(e)))
+      << what << ": " << actual << " vs R " << e;
 }
 
 TEST(LifetimesCli, LungMatchesR) {
@@ -48,8 +48,10 @@ TEST(LifetimesCli, LungMatchesR) {
     EXPECT_EQ(row["n_risk"].get<int>(), std::stoi(km[i]["n_risk"])) << at;
     expect_rel(row["survival"].get<double>(), km[i]["surv"], 1e-6, at + " survival");
     expect_rel(row["std_err"].get<double>(), km[i]["se_surv"], 1e-6, at + " std_err");
-    if (!row["lower"].is_null()) expect_rel(row["lower"].get<double>(), km[i]["lower95_log"], 1e-6, at + " lower");
-    if (!row["upper"].is_null()) expect_rel(row["upper"].get<double>(), km[i]["upper95_log"], 1e-6, at + " upper");
+    if (!row["lower"].is_null())
+      expect_rel(row["lower"].get<double>(), km[i]["lower95_log"], 1e-6, at + " lower");
+    if (!row["upper"].is_null())
+      expect_rel(row["upper"].get<double>(), km[i]["upper95_log"], 1e-6, at + " upper");
   }
   auto medians = read_csv(data + "/expected_R/medians.csv");
   for (const auto& m : medians) {

@@ -13,7 +13,9 @@
 namespace iotcensus::testing {
 namespace {
 
-std::string bin() { return quote(iotcensus_bin()); }
+std::string bin() {
+  return quote(iotcensus_bin());
+}
 
 std::vector<std::string> ntp_captures() {
   std::vector<std::string> out;
@@ -72,8 +74,10 @@ TEST(Privacy, PrefixCountsAreTheSameOnPseudonyms) {
   ASSERT_EQ(ingest(tmp.file("p.db"), "").exit_code, 0);
   ASSERT_EQ(ingest(tmp.file("r.db"), "--raw-addresses").exit_code, 0);
   for (const char* b : {"hour", "day"}) {
-    auto p = run(bin() + " report --k 1 --format csv --bin " + b + " --store " + quote(tmp.file("p.db")));
-    auto r = run(bin() + " report --k 1 --format csv --bin " + b + " --store " + quote(tmp.file("r.db")));
+    auto p = run(bin() + " report --k 1 --format csv --bin " + b + " --store " +
+                 quote(tmp.file("p.db")));
+    auto r = run(bin() + " report --k 1 --format csv --bin " + b + " --store " +
+                 quote(tmp.file("r.db")));
     ASSERT_EQ(p.exit_code, 0);
     auto pl = lines(p.out);
     auto rl = lines(r.out);
@@ -105,7 +109,8 @@ TEST(Privacy, SameKeySamePseudonymsOtherKeyUnlinkable) {
   EXPECT_EQ(common, 0u);
   // A store refuses captures pseudonymized with another key, or raw ones.
   auto mixed = run(bin() + " ingest --store " + quote(tmp.file("a1.db")) + " --key " +
-                   quote(tmp.file("b.key")) + " " + quote(source_dir() + "/tests/fixtures/clients/sntp.pcap"));
+                   quote(tmp.file("b.key")) + " " +
+                   quote(source_dir() + "/tests/fixtures/clients/sntp.pcap"));
   EXPECT_EQ(mixed.exit_code, 1);
   EXPECT_NE(mixed.err.find("key fingerprint"), std::string::npos) << mixed.err;
 }
@@ -162,7 +167,8 @@ TEST(Privacy, ReportsSuppressSmallCellsAndSaySo) {
   ASSERT_EQ(ingest(tmp.file("raw.db"), "--raw-addresses").exit_code, 0);
   auto raw = run(bin() + " report --store " + quote(tmp.file("raw.db")));
   EXPECT_NE(raw.out.find("RAW source addresses"), std::string::npos);
-  auto raw_json = nlohmann::json::parse(run(bin() + " report --format json --store " + quote(tmp.file("raw.db"))).out);
+  auto raw_json = nlohmann::json::parse(
+      run(bin() + " report --format json --store " + quote(tmp.file("raw.db"))).out);
   EXPECT_EQ(raw_json["addresses"]["mode"], "raw");
 }
 
@@ -190,7 +196,8 @@ TEST(Privacy, AnonymizeCommandReproducesTheCryptoPanSampleTrace) {
   EXPECT_EQ(lines(r.out), expected);
   // The same through a key file, and IPv6 input is accepted.
   std::ofstream(tmp.file("k")) << key << "\n";
-  auto v6 = run("printf '2001:db8::1\\n2001:db8::2\\n' | " + bin() + " anonymize --key " + quote(tmp.file("k")));
+  auto v6 = run("printf '2001:db8::1\\n2001:db8::2\\n' | " + bin() + " anonymize --key " +
+                quote(tmp.file("k")));
   ASSERT_EQ(v6.exit_code, 0) << v6.err;
   auto out = lines(v6.out);
   ASSERT_EQ(out.size(), 2u);

@@ -25,12 +25,15 @@ double ks_statistic(std::vector<double> xs, Cdf cdf) {
   double d = 0;
   for (size_t i = 0; i < xs.size(); ++i) {
     const double f = cdf(xs[i]);
-    d = std::max({d, std::fabs(f - static_cast<double>(i) / n), std::fabs(static_cast<double>(i + 1) / n - f)});
+    d = std::max({d, std::fabs(f - static_cast<double>(i) / n),
+                  std::fabs(static_cast<double>(i + 1) / n - f)});
   }
   return d;
 }
 // Asymptotic critical value of D_n at alpha = 0.001.
-double ks_critical(size_t n) { return 1.949 / std::sqrt(static_cast<double>(n)); }
+double ks_critical(size_t n) {
+  return 1.949 / std::sqrt(static_cast<double>(n));
+}
 
 Scenario load(const std::string& name) {
   auto s = load_scenario_file(testing::source_dir() + "/scenarios/" + name + ".toml");
@@ -61,7 +64,8 @@ TEST(SimulateGenerator, BirthsFollowTheCurve) {
         if (d.cohort == ci) births.push_back(static_cast<double>(d.birth_ns) / 1e9);
       }
       ASSERT_GT(births.size(), 100u);
-      const double dn = ks_statistic(births, [&](double t) { return sc.cohorts[ci].births.cdf(t); });
+      const double dn =
+          ks_statistic(births, [&](double t) { return sc.cohorts[ci].births.cdf(t); });
       EXPECT_LT(dn, ks_critical(births.size())) << name << " cohort " << sc.cohorts[ci].name;
     }
   }
@@ -76,7 +80,8 @@ TEST(SimulateGenerator, LifetimesFollowTheirDistribution) {
       for (const auto& d : pop.devices) {
         if (d.cohort == ci) days.push_back(static_cast<double>(d.death_ns - d.birth_ns) / 86400e9);
       }
-      const double dn = ks_statistic(days, [&](double t) { return sc.cohorts[ci].lifetime.cdf(t); });
+      const double dn =
+          ks_statistic(days, [&](double t) { return sc.cohorts[ci].lifetime.cdf(t); });
       EXPECT_LT(dn, ks_critical(days.size())) << name << " cohort " << sc.cohorts[ci].name;
     }
   }
@@ -86,9 +91,11 @@ TEST(SimulateGenerator, LifetimesFollowTheirDistribution) {
   const Population pop = make_population(sc, 0.01, 2);
   std::vector<double> days;
   double mean = 0;
-  for (const auto& d : pop.devices) days.push_back(static_cast<double>(d.death_ns - d.birth_ns) / 86400e9);
+  for (const auto& d : pop.devices)
+    days.push_back(static_cast<double>(d.death_ns - d.birth_ns) / 86400e9);
   for (double x : days) mean += x / static_cast<double>(days.size());
-  EXPECT_GT(ks_statistic(days, [&](double t) { return 1 - std::exp(-t / mean); }), ks_critical(days.size()));
+  EXPECT_GT(ks_statistic(days, [&](double t) { return 1 - std::exp(-t / mean); }),
+            ks_critical(days.size()));
   const auto old = std::count_if(days.begin(), days.end(), [](double x) { return x > 3652.5; });
   EXPECT_GT(old, static_cast<long>(days.size() / 20));
 }
@@ -115,7 +122,8 @@ TEST(SimulateGenerator, CadencesAndOnlineShare) {
     uint64_t alive = 0, online = 0;
     for (uint32_t id = 0; id < pop.devices.size(); ++id) {
       const Device& d = pop.devices[id];
-      if (d.birth_ns >= day_s * 1'000'000'000 || d.death_ns <= (day_s + 86400) * 1'000'000'000) continue;
+      if (d.birth_ns >= day_s * 1'000'000'000 || d.death_ns <= (day_s + 86400) * 1'000'000'000)
+        continue;
       ++alive;
       schedule.plan_day(id, day_s, plan);
       if (plan.sent == 0) continue;
@@ -127,7 +135,8 @@ TEST(SimulateGenerator, CadencesAndOnlineShare) {
         ASSERT_NEAR(ratio, 1.0, client.interval_spread + 1e-6) << day << " device " << id;
         EXPECT_EQ(s.unanswered, flood || d.zombie);
         // Every request of the day is counted: a full day of requests at this interval.
-        EXPECT_NEAR(static_cast<double>(plan.sent), 86400e9 / static_cast<double>(s.interval_ns), 1.0);
+        EXPECT_NEAR(static_cast<double>(plan.sent), 86400e9 / static_cast<double>(s.interval_ns),
+                    1.0);
       }
     }
     // On-line share: binomial, within 4 standard deviations of 0.9.
@@ -159,7 +168,8 @@ count = 10
   shape = 2
   scale_days = 100
 )";
-  ASSERT_TRUE(parse_scenario(base, "ok.toml").has_value()) << parse_scenario(base, "ok.toml").error().message;
+  ASSERT_TRUE(parse_scenario(base, "ok.toml").has_value())
+      << parse_scenario(base, "ok.toml").error().message;
   auto typo = parse_scenario(base + "  [cohort.activity]\n  online_shar = 0.5\n", "typo.toml");
   ASSERT_FALSE(typo.has_value());
   EXPECT_NE(typo.error().message.find("typo.toml"), std::string::npos);

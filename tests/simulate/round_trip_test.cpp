@@ -69,8 +69,8 @@ TEST(SimulateRoundTrip, SameSeedGivesIdenticalBytes) {
   const std::string scen = source_dir() + "/scenarios/netgear-2003.toml";
   for (const char* fmt : {"pcap", "pcapng"}) {
     for (const char* name : {"a", "b"}) {
-      auto r = run(simulate("--scenario " + quote(scen) + " --scale 0.001 --seed 7 --format " + fmt +
-                            " --from 2003-06-10T00:00:00Z --to 2003-06-10T00:02:00Z --out " +
+      auto r = run(simulate("--scenario " + quote(scen) + " --scale 0.001 --seed 7 --format " +
+                            fmt + " --from 2003-06-10T00:00:00Z --to 2003-06-10T00:02:00Z --out " +
                             quote(dir.file(std::string(name) + "." + fmt)) + " --truth " +
                             quote(dir.file(std::string(name) + "-truth"))));
       ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -81,13 +81,17 @@ TEST(SimulateRoundTrip, SameSeedGivesIdenticalBytes) {
     EXPECT_EQ(slurp(dir.file("a-truth/devices.csv")), slurp(dir.file("b-truth/devices.csv")));
   }
   for (const char* name : {"a", "b"}) {
-    auto r = run(simulate("--scenario " + quote(scen) + " --scale 0.001 --seed 7 --format daily"
-                          " --from 2003-05-01 --to 2003-09-01 --out " + quote(dir.file(std::string(name) + ".csv"))));
+    auto r = run(simulate("--scenario " + quote(scen) +
+                          " --scale 0.001 --seed 7 --format daily"
+                          " --from 2003-05-01 --to 2003-09-01 --out " +
+                          quote(dir.file(std::string(name) + ".csv"))));
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   EXPECT_EQ(slurp(dir.file("a.csv")), slurp(dir.file("b.csv")));
-  auto other = run(simulate("--scenario " + quote(scen) + " --scale 0.001 --seed 8 --format daily"
-                            " --from 2003-05-01 --to 2003-09-01 --out " + quote(dir.file("c.csv"))));
+  auto other = run(simulate("--scenario " + quote(scen) +
+                            " --scale 0.001 --seed 8 --format daily"
+                            " --from 2003-05-01 --to 2003-09-01 --out " +
+                            quote(dir.file("c.csv"))));
   ASSERT_EQ(other.exit_code, 0) << other.err;
   EXPECT_NE(slurp(dir.file("a.csv")), slurp(dir.file("c.csv")));
 }
@@ -98,11 +102,12 @@ TEST(SimulateRoundTrip, TsharkDecodesNetgearAsVersion1Mode3) {
   const std::string scen = source_dir() + "/scenarios/netgear-2003.toml";
   for (const char* fmt : {"pcap", "pcapng"}) {
     const std::string f = dir.file(std::string("n.") + fmt);
-    auto r = run(simulate("--scenario " + quote(scen) + " --scale 0.001 --format " + fmt +
-                          " --from 2003-06-10T00:00:00Z --to 2003-06-10T00:01:00Z --out " + quote(f)));
+    auto r =
+        run(simulate("--scenario " + quote(scen) + " --scale 0.001 --format " + fmt +
+                     " --from 2003-06-10T00:00:00Z --to 2003-06-10T00:01:00Z --out " + quote(f)));
     ASSERT_EQ(r.exit_code, 0) << r.err;
-    auto t = run("tshark -n -r " + quote(f) + " -Y ntp -T fields -e ntp.flags.vn -e ntp.flags.mode 2>&1 >" +
-                 quote(f + ".txt"));
+    auto t = run("tshark -n -r " + quote(f) +
+                 " -Y ntp -T fields -e ntp.flags.vn -e ntp.flags.mode 2>&1 >" + quote(f + ".txt"));
     ASSERT_EQ(t.exit_code, 0) << t.out;
     EXPECT_EQ(t.out.find("rror"), std::string::npos) << t.out;
     EXPECT_EQ(t.out.find("alformed"), std::string::npos) << t.out;
@@ -114,9 +119,7 @@ TEST(SimulateRoundTrip, TsharkDecodesNetgearAsVersion1Mode3) {
 
 TEST(SimulateRoundTrip, IngestAndReportEqualTheTruth) {
   TempDir dir;
-  {
-    std::ofstream(dir.file("plain.toml")) << kPlainScenario;
-  }
+  { std::ofstream(dir.file("plain.toml")) << kPlainScenario; }
   const std::string pcap = dir.file("w.pcap");
   auto r = run(simulate("--scenario " + quote(dir.file("plain.toml")) +
                         " --format pcap --from 2003-06-01 --to 2003-06-04 --out " + quote(pcap) +
@@ -130,8 +133,9 @@ TEST(SimulateRoundTrip, IngestAndReportEqualTheTruth) {
   ASSERT_GT(written, 10000u);
 
   const std::string store = dir.file("census.db");
-  auto ing = run(quote(iotcensus_bin()) + " ingest --raw-addresses --json --bin-width day --store " +
-                 quote(store) + " " + quote(pcap));
+  auto ing =
+      run(quote(iotcensus_bin()) + " ingest --raw-addresses --json --bin-width day --store " +
+          quote(store) + " " + quote(pcap));
   ASSERT_EQ(ing.exit_code, 0) << ing.err;
   const auto j = nlohmann::json::parse(lines(ing.out).at(0));
   EXPECT_EQ(j.at("packets").get<uint64_t>(), written);
@@ -146,7 +150,8 @@ TEST(SimulateRoundTrip, IngestAndReportEqualTheTruth) {
   }
   ASSERT_EQ(online.size(), 3u);
 
-  auto rep = run(quote(iotcensus_bin()) + " report --k 1 --format csv --bin day --store " + quote(store));
+  auto rep =
+      run(quote(iotcensus_bin()) + " report --k 1 --format csv --bin day --store " + quote(store));
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   const auto rows = lines(rep.out);
   const auto header = split(rows.at(0), ',');
@@ -171,7 +176,8 @@ TEST(SimulateRoundTrip, IngestAndReportEqualTheTruth) {
 // Per-day rows of the report for one class: bin_start -> (column -> value).
 std::map<std::string, std::map<std::string, std::string>> report_rows(const std::string& store,
                                                                       const std::string& cls) {
-  auto rep = run(quote(iotcensus_bin()) + " report --k 1 --format csv --bin day --store " + quote(store));
+  auto rep =
+      run(quote(iotcensus_bin()) + " report --k 1 --format csv --bin day --store " + quote(store));
   EXPECT_EQ(rep.exit_code, 0) << rep.err;
   const auto rows = lines(rep.out);
   const auto header = split(rows.at(0), ',');
@@ -189,15 +195,24 @@ TEST(SimulateRoundTrip, DailyFormatIngestsToTheTruthAndToWhatThePacketsGive) {
   std::ofstream(dir.file("plain.toml")) << kPlainScenario;
   const std::string scen = quote(dir.file("plain.toml"));
   // The whole scenario in daily format; the first three days of June also as packets.
-  ASSERT_EQ(run(simulate("--scenario " + scen + " --format daily --out " + quote(dir.file("d.csv")) +
-                         " --truth " + quote(dir.file("truth")))).exit_code, 0);
-  ASSERT_EQ(run(simulate("--scenario " + scen + " --format daily --from 2003-06-01 --to 2003-06-04 --out " +
-                         quote(dir.file("d3.csv")))).exit_code, 0);
-  ASSERT_EQ(run(simulate("--scenario " + scen + " --format pcap --from 2003-06-01 --to 2003-06-04 --out " +
-                         quote(dir.file("p3.pcap")))).exit_code, 0);
+  ASSERT_EQ(run(simulate("--scenario " + scen + " --format daily --out " +
+                         quote(dir.file("d.csv")) + " --truth " + quote(dir.file("truth"))))
+                .exit_code,
+            0);
+  ASSERT_EQ(run(simulate("--scenario " + scen +
+                         " --format daily --from 2003-06-01 --to 2003-06-04 --out " +
+                         quote(dir.file("d3.csv"))))
+                .exit_code,
+            0);
+  ASSERT_EQ(run(simulate("--scenario " + scen +
+                         " --format pcap --from 2003-06-01 --to 2003-06-04 --out " +
+                         quote(dir.file("p3.pcap"))))
+                .exit_code,
+            0);
   auto ingest = [&](const std::string& store, const std::string& file) {
-    auto r = run(quote(iotcensus_bin()) + " ingest --raw-addresses --json --bin-width day --store " +
-                 quote(store) + " " + quote(file));
+    auto r =
+        run(quote(iotcensus_bin()) + " ingest --raw-addresses --json --bin-width day --store " +
+            quote(store) + " " + quote(file));
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return nlohmann::json::parse(lines(r.out).at(0));
   };
@@ -230,7 +245,8 @@ TEST(SimulateRoundTrip, DailyFormatIngestsToTheTruthAndToWhatThePacketsGive) {
   const auto from_daily = report_rows(dir.file("d3.db"), "netgear-sntp-flawed");
   ASSERT_EQ(from_packets.size(), 3u);
   for (const auto& [day, row] : from_packets) {
-    for (const char* c : {"packets", "bytes", "sources", "prefixes24", "source_ports", "evidence_packets"}) {
+    for (const char* c :
+         {"packets", "bytes", "sources", "prefixes24", "source_ports", "evidence_packets"}) {
       EXPECT_EQ(from_daily.at(day).at(c), row.at(c)) << day << " " << c;
     }
   }
@@ -241,7 +257,8 @@ TEST(SimulateRoundTrip, DailyFormatIngestsToTheTruthAndToWhatThePacketsGive) {
     EXPECT_EQ(src.exit_code, 0);
     std::map<std::string, double> m;
     const auto l = lines(src.out);
-    for (size_t i = 1; i < l.size(); ++i) m[split(l[i], ',').at(0)] = std::stod(split(l[i], ',').at(6));
+    for (size_t i = 1; i < l.size(); ++i)
+      m[split(l[i], ',').at(0)] = std::stod(split(l[i], ',').at(6));
     return m;
   };
   const auto packet_medians = medians(dir.file("p3.db"));
@@ -269,15 +286,18 @@ TEST(SimulateRoundTrip, MalformedDailyRowsAreRejected) {
   std::ofstream(dir.file("bad.csv"))
       << "day,src,src_port,dst,dst_port,packets,bytes,first,last,ntp_header\n"
       << "2003-06-01,192.0.2.1,23457,128.105.39.11,123,2,152,2003-06-01T00:00:00.000000Z,"
-         "2003-06-01T00:00:01.080000Z,0b" << std::string(94, '0') << "\n"
+         "2003-06-01T00:00:01.080000Z,0b"
+      << std::string(94, '0') << "\n"
       << "2003-06-01,192.0.2.300,23457,128.105.39.11,123,2,152,2003-06-01T00:00:00Z,"
-         "2003-06-01T00:00:01Z,0b" << std::string(94, '0') << "\n";
-  auto r = run(quote(iotcensus_bin()) + " ingest --bin-width day --store " + quote(dir.file("c.db")) +
-               " " + quote(dir.file("bad.csv")));
+         "2003-06-01T00:00:01Z,0b"
+      << std::string(94, '0') << "\n";
+  auto r = run(quote(iotcensus_bin()) + " ingest --bin-width day --store " +
+               quote(dir.file("c.db")) + " " + quote(dir.file("bad.csv")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("line 3"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("'src'"), std::string::npos) << r.err;
-  auto rep = run(quote(iotcensus_bin()) + " report --k 1 --format csv --store " + quote(dir.file("c.db")));
+  auto rep =
+      run(quote(iotcensus_bin()) + " report --k 1 --format csv --store " + quote(dir.file("c.db")));
   EXPECT_EQ(lines(rep.out).size(), 1u) << "nothing of the bad file is stored: " << rep.out;
 }
 

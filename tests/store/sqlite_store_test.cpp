@@ -44,7 +44,12 @@ tally::TallySet tallies(const std::vector<std::pair<int64_t, std::string>>& bin_
 }
 
 CaptureRecord capture(const std::string& hash) {
-  return CaptureRecord{hash, "/captures/" + hash + ".pcap", 1000, 20, 20, kHour * 1'000'000'000LL,
+  return CaptureRecord{hash,
+                       "/captures/" + hash + ".pcap",
+                       1000,
+                       20,
+                       20,
+                       kHour * 1'000'000'000LL,
                        (kHour + 3600) * 1'000'000'000LL};
 }
 
@@ -59,8 +64,10 @@ TEST(SqliteStore, MergesOverlappingCapturesAcrossBins) {
   auto s = SqliteStore::open(tmp.file("c.db"));
   ASSERT_TRUE(s) << s.error().message;
   // A sees 192.0.2.1 in hours 0 and 1; B overlaps: 192.0.2.1 again in hour 1, 192.0.2.2 in 1.
-  ASSERT_TRUE(s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}, {kHour + 3600, "192.0.2.1"}}), kRaw));
-  ASSERT_TRUE(s->ingest(capture("b"), tallies({{kHour + 3600, "192.0.2.1"}, {kHour + 3600, "192.0.2.2"}}), kRaw));
+  ASSERT_TRUE(
+      s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}, {kHour + 3600, "192.0.2.1"}}), kRaw));
+  ASSERT_TRUE(s->ingest(capture("b"),
+                        tallies({{kHour + 3600, "192.0.2.1"}, {kHour + 3600, "192.0.2.2"}}), kRaw));
   auto hourly = census(s.value(), 3600);
   ASSERT_EQ(hourly.size(), 2u);
   EXPECT_EQ(hourly[0].sources, 1u);
@@ -125,7 +132,8 @@ TEST(SqliteStore, AFailedIngestLeavesNothingBehind) {
   auto s = SqliteStore::open(path);
   ASSERT_TRUE(s);
   auto before = census(s.value(), 3600);
-  auto failed = s->ingest(capture("b"), tallies({{kHour, "192.0.2.9"}, {kHour + 3600, "192.0.2.9"}}), kRaw);
+  auto failed =
+      s->ingest(capture("b"), tallies({{kHour, "192.0.2.9"}, {kHour + 3600, "192.0.2.9"}}), kRaw);
   ASSERT_FALSE(failed);
   EXPECT_EQ(failed.error().code, core::ErrorCode::kStore);
   EXPECT_NE(failed.error().message.find("disk on fire"), std::string::npos);

@@ -81,8 +81,8 @@ Bytes ntp_header(uint8_t li_vn_mode, uint8_t stratum, uint64_t transmit) {
   Bytes b;
   b.push_back(li_vn_mode);
   b.push_back(stratum);
-  b.push_back(6);     // poll
-  b.push_back(0xec);  // precision -20
+  b.push_back(6);        // poll
+  b.push_back(0xec);     // precision -20
   put32(b, 0x00010000);  // root delay 1 s
   put32(b, 0x00008000);  // root dispersion 0.5 s
   put32(b, 0x47505300);  // "GPS"
@@ -143,7 +143,7 @@ Bytes ip_udp(const UdpSpec& s) {
       put32(ext, 0xabcdef01);
     } else {
       ext.push_back(next);
-      ext.push_back(0);  // 8 bytes
+      ext.push_back(0);                                           // 8 bytes
       for (int k = 0; k < 6; ++k) ext.push_back(k == 0 ? 1 : 0);  // PadN option
       ext[ext.size() - 5] = 4;
     }
@@ -165,14 +165,24 @@ Bytes ip_udp(const UdpSpec& s) {
 
 uint32_t link_type(Link link) {
   switch (link) {
-    case Link::kEthernet: case Link::kVlan: case Link::kQinQ: return 1;
-    case Link::kLinuxSll: return 113;
-    case Link::kLinuxSll2: return 276;
-    case Link::kRaw: return 101;
-    case Link::kNull: return 0;
-    case Link::kLoop: return 108;
-    case Link::kIpv4: return 228;
-    case Link::kIpv6: return 229;
+    case Link::kEthernet:
+    case Link::kVlan:
+    case Link::kQinQ:
+      return 1;
+    case Link::kLinuxSll:
+      return 113;
+    case Link::kLinuxSll2:
+      return 276;
+    case Link::kRaw:
+      return 101;
+    case Link::kNull:
+      return 0;
+    case Link::kLoop:
+      return 108;
+    case Link::kIpv4:
+      return 228;
+    case Link::kIpv6:
+      return 229;
   }
   return 0;
 }
@@ -185,28 +195,55 @@ Bytes frame(Link link, const Bytes& ip) {
     for (int i = 0; i < 12; ++i) f.push_back(static_cast<uint8_t>(0x10 + i));
   };
   switch (link) {
-    case Link::kEthernet: mac(); put16(f, ethertype); break;
-    case Link::kVlan: mac(); put16(f, 0x8100); put16(f, 42); put16(f, ethertype); break;
+    case Link::kEthernet:
+      mac();
+      put16(f, ethertype);
+      break;
+    case Link::kVlan:
+      mac();
+      put16(f, 0x8100);
+      put16(f, 42);
+      put16(f, ethertype);
+      break;
     case Link::kQinQ:
-      mac(); put16(f, 0x88a8); put16(f, 7); put16(f, 0x8100); put16(f, 42); put16(f, ethertype);
+      mac();
+      put16(f, 0x88a8);
+      put16(f, 7);
+      put16(f, 0x8100);
+      put16(f, 42);
+      put16(f, ethertype);
       break;
     case Link::kLinuxSll:
-      put16(f, 0); put16(f, 1); put16(f, 6);
+      put16(f, 0);
+      put16(f, 1);
+      put16(f, 6);
       for (int i = 0; i < 8; ++i) f.push_back(static_cast<uint8_t>(i));
       put16(f, ethertype);
       break;
     case Link::kLinuxSll2:
-      put16(f, ethertype); put16(f, 0); put32(f, 2); put16(f, 1); f.push_back(0); f.push_back(6);
+      put16(f, ethertype);
+      put16(f, 0);
+      put32(f, 2);
+      put16(f, 1);
+      f.push_back(0);
+      f.push_back(6);
       for (int i = 0; i < 8; ++i) f.push_back(static_cast<uint8_t>(i));
       break;
     case Link::kNull: {  // host byte order of a little-endian capturing machine
       const uint32_t af = v6 ? 30 : 2;
       f.push_back(static_cast<uint8_t>(af));
-      f.push_back(0); f.push_back(0); f.push_back(0);
+      f.push_back(0);
+      f.push_back(0);
+      f.push_back(0);
       break;
     }
-    case Link::kLoop: put32(f, v6 ? 24 : 2); break;
-    case Link::kRaw: case Link::kIpv4: case Link::kIpv6: break;
+    case Link::kLoop:
+      put32(f, v6 ? 24 : 2);
+      break;
+    case Link::kRaw:
+    case Link::kIpv4:
+    case Link::kIpv6:
+      break;
   }
   f.insert(f.end(), ip.begin(), ip.end());
   return f;

@@ -24,13 +24,24 @@ struct UdpSpec {
   Bytes ipv4_options;            // appended to the IPv4 header (multiple of 4)
   bool ipv6_hop_by_hop = false;  // add an 8-byte hop-by-hop header
   bool ipv6_dest_options = false;
-  int fragment = 0;              // 0 none; 1 first fragment (MF set); 2 later fragment
+  int fragment = 0;  // 0 none; 1 first fragment (MF set); 2 later fragment
 };
 
 // IP header (v4 or v6 by address) + UDP header + payload.
 Bytes ip_udp(const UdpSpec& spec);
 
-enum class Link { kEthernet, kVlan, kQinQ, kLinuxSll, kLinuxSll2, kRaw, kNull, kLoop, kIpv4, kIpv6 };
+enum class Link {
+  kEthernet,
+  kVlan,
+  kQinQ,
+  kLinuxSll,
+  kLinuxSll2,
+  kRaw,
+  kNull,
+  kLoop,
+  kIpv4,
+  kIpv6
+};
 uint32_t link_type(Link link);
 // Wraps an IP packet in the link layer.
 Bytes frame(Link link, const Bytes& ip);
@@ -38,7 +49,7 @@ Bytes frame(Link link, const Bytes& ip);
 struct Record {
   int64_t time_ns = 0;
   Bytes data;
-  uint32_t interface = 0;  // pcapng only
+  uint32_t interface = 0;    // pcapng only
   uint32_t wire_length = 0;  // 0: same as data size
 };
 

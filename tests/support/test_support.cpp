@@ -18,7 +18,9 @@ std::string shared_data() {
   return IOTCENSUS_SHARED_DATA;
 }
 
-std::string source_dir() { return IOTCENSUS_SOURCE_DIR; }
+std::string source_dir() {
+  return IOTCENSUS_SOURCE_DIR;
+}
 
 std::string iotcensus_bin() {
   if (const char* env = std::getenv("IOTCENSUS_BIN")) return env;
@@ -28,8 +30,10 @@ std::string iotcensus_bin() {
 std::string quote(const std::string& arg) {
   std::string out = "'";
   for (char c : arg) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -38,8 +42,8 @@ CommandResult run(const std::string& command) {
   TempDir tmp;
   const std::string out_file = tmp.file("stdout");
   const std::string err_file = tmp.file("stderr");
-  const std::string full = "(" + command + ") >" + quote(out_file) + " 2>" + quote(err_file) +
-                           " </dev/null";
+  const std::string full =
+      "(" + command + ") >" + quote(out_file) + " 2>" + quote(err_file) + " </dev/null";
   CommandResult r;
   const int status = std::system(full.c_str());
   if (status != -1 && WIFEXITED(status)) {

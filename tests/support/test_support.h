@@ -17,8 +17,8 @@ std::string iotcensus_bin();
 struct CommandResult {
   int exit_code = -1;  // -1: did not exit normally (signal)
   int signal = 0;
-  std::string out;     // standard output
-  std::string err;     // standard error
+  std::string out;  // standard output
+  std::string err;  // standard error
 };
 // Runs `command` with /bin/sh -c; captures stdout and stderr separately.
 CommandResult run(const std::string& command);

@@ -32,7 +32,9 @@ core::Observation netgear(const std::string& src, int64_t t_ns, uint16_t port = 
   return o;
 }
 
-const std::string& name_of(const TallySet& t, uint16_t id) { return t.class_names.at(id); }
+const std::string& name_of(const TallySet& t, uint16_t id) {
+  return t.class_names.at(id);
+}
 
 TEST(CaptureTally, CountsBinsSourcesPortsAndEvidence) {
   auto classifier = cli::RuleOptions{}.load();
@@ -96,7 +98,8 @@ name = "slow"
 priority = 2
   [class.match]
   mode = [3]
-)", "t.toml");
+)",
+                                     "t.toml");
   ASSERT_TRUE(rules);
   auto classifier = classify::Classifier::create(std::move(rules.value()));
   ASSERT_TRUE(classifier);
