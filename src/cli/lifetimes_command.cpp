@@ -26,18 +26,13 @@ struct LifetimesOptions {
 };
 
 int run_lifetimes(const LifetimesOptions& o) {
-  report::Format format;
-  if (o.format == "table")
-    format = report::Format::kTable;
-  else if (o.format == "csv")
-    format = report::Format::kCsv;
-  else if (o.format == "json")
-    format = report::Format::kJson;
-  else {
+  const auto parsed_format = report::parse_format(o.format);
+  if (!parsed_format) {
     std::cerr << fmt::format("iotcensus lifetimes: --format '{}' is not table, csv or json\n",
                              o.format);
     return 2;
   }
+  const report::Format format = *parsed_format;
   std::vector<analyze::Distribution> models;
   if (o.models == "all") {
     models = analyze::all_distributions();

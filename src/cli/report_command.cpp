@@ -29,18 +29,13 @@ int run_report(const ReportOptions& o) {
         "iotcensus report: --bin '{}' is not a width (hour, day, week, 6h...)\n", o.bin);
     return 2;
   }
-  report::Format format;
-  if (o.format == "table")
-    format = report::Format::kTable;
-  else if (o.format == "csv")
-    format = report::Format::kCsv;
-  else if (o.format == "json")
-    format = report::Format::kJson;
-  else {
+  const auto parsed_format = report::parse_format(o.format);
+  if (!parsed_format) {
     std::cerr << fmt::format("iotcensus report: --format '{}' is not table, csv or json\n",
                              o.format);
     return 2;
   }
+  const report::Format format = *parsed_format;
   auto store = store::SqliteStore::open_existing(o.store);
   if (!store) {
     std::cerr << "iotcensus report: " << store.error().message << "\n";

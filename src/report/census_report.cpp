@@ -9,6 +9,13 @@
 
 namespace iotcensus::report {
 
+std::optional<Format> parse_format(const std::string& name) {
+  if (name == "table") return Format::kTable;
+  if (name == "csv") return Format::kCsv;
+  if (name == "json") return Format::kJson;
+  return std::nullopt;
+}
+
 std::string format_bin(int64_t bin_start, int64_t bin_width_s) {
   if (bin_width_s % core::kSecondsPerDay == 0) return core::format_date(bin_start);
   return core::format_iso8601(bin_start);

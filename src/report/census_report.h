@@ -13,6 +13,8 @@
 namespace iotcensus::report {
 
 enum class Format { kTable, kCsv, kJson };
+// "table", "csv" or "json"; nullopt for anything else.
+std::optional<Format> parse_format(const std::string& name);
 
 struct CensusReport {
   int64_t bin_width_s = 86400;
