@@ -97,7 +97,7 @@ TEST(SimulateRoundTrip, SameSeedGivesIdenticalBytes) {
 }
 
 TEST(SimulateRoundTrip, TsharkDecodesNetgearAsVersion1Mode3) {
-  if (!testing::has_tool("tshark")) GTEST_SKIP() << "tshark not installed";
+  ASSERT_TRUE(testing::has_tool("tshark")) << "tshark not installed (scripts/setup installs it)";
   TempDir dir;
   const std::string scen = source_dir() + "/scenarios/netgear-2003.toml";
   for (const char* fmt : {"pcap", "pcapng"}) {
