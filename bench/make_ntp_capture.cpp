@@ -127,16 +127,7 @@ std::string json_escape(const std::string& s) {
 }
 
 bool public_slash24(uint32_t p, uint32_t server_slash24) {
-  const uint32_t a = p >> 16, b = (p >> 8) & 0xff, c = p & 0xff;
-  if (p == server_slash24) return false;
-  if (a == 0 || a == 10 || a == 127 || a >= 224) return false;
-  if (a == 100 && b >= 64 && b <= 127) return false;  // shared address space
-  if (a == 169 && b == 254) return false;
-  if (a == 172 && b >= 16 && b <= 31) return false;
-  if (a == 192 && (b == 168 || (b == 0 && (c == 0 || c == 2)))) return false;
-  if (a == 198 && (b == 18 || b == 19 || (b == 51 && c == 100))) return false;
-  if (a == 203 && b == 0 && c == 113) return false;
-  return true;
+  return p != server_slash24 && !core::is_special_purpose_slash24(p);
 }
 
 // A public-looking global unicast /48 (first 48 bits), avoiding 2001:db8::/32 and 2002::/16.

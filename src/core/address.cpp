@@ -72,4 +72,15 @@ Address Address::prefix(int bits) const {
   return {hi & high_mask(bits), lo & high_mask(bits - 64)};
 }
 
+bool is_special_purpose_slash24(uint32_t p) {
+  const uint32_t a = p >> 16, b = (p >> 8) & 0xff, c = p & 0xff;
+  if (a == 0 || a == 10 || a == 127 || a >= 224) return true;
+  if (a == 100 && b >= 64 && b <= 127) return true;  // shared address space
+  if (a == 169 && b == 254) return true;
+  if (a == 172 && b >= 16 && b <= 31) return true;
+  if (a == 192 && (b == 168 || (b == 0 && (c == 0 || c == 2)))) return true;
+  if (a == 198 && (b == 18 || b == 19 || (b == 51 && c == 100))) return true;
+  return a == 203 && b == 0 && c == 113;
+}
+
 }  // namespace iotcensus::core

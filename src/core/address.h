@@ -37,4 +37,9 @@ struct Address {
   friend auto operator<=>(const Address&, const Address&) = default;
 };
 
+// True when the /24 whose first 24 bits are `prefix24` lies in IPv4 special-purpose space
+// (RFC 6890: this-network, private, loopback, shared, link-local, documentation, benchmarking,
+// multicast and reserved), i.e. not where public devices live. Used to make test populations.
+bool is_special_purpose_slash24(uint32_t prefix24);
+
 }  // namespace iotcensus::core

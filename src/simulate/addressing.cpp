@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/address.h"
 #include "simulate/rng.h"
 
 namespace iotcensus::simulate {
@@ -16,16 +17,7 @@ constexpr uint32_t kHostsPerSlash24 = 200;  // static hosts .2 .. .201; DHCP use
 constexpr uint32_t kMask24 = 0xffffff;
 
 bool public_slash24(uint32_t p, uint32_t server) {
-  const uint32_t a = p >> 16, b = (p >> 8) & 0xff, c = p & 0xff;
-  if (p == server) return false;
-  if (a == 0 || a == 10 || a == 127 || a >= 224) return false;
-  if (a == 100 && b >= 64 && b <= 127) return false;
-  if (a == 169 && b == 254) return false;
-  if (a == 172 && b >= 16 && b <= 31) return false;
-  if (a == 192 && (b == 168 || (b == 0 && (c == 0 || c == 2)))) return false;
-  if (a == 198 && (b == 18 || b == 19 || (b == 51 && c == 100))) return false;
-  if (a == 203 && b == 0 && c == 113) return false;
-  return true;
+  return p != server && !core::is_special_purpose_slash24(p);
 }
 
 // A bijection on 24-bit values (odd multiplier, xorshift, odd multiplier).

@@ -60,5 +60,20 @@ TEST(Address, OrdersByBytes) {
   EXPECT_LT(*Address::parse("::1"), *Address::parse("10.0.0.1"));  // ::ffff:0:0/96 after ::1
 }
 
+TEST(Address, SpecialPurposeSlash24sFollowRfc6890) {
+  auto p24 = [](const char* a) { return Address::parse(a)->v4() >> 8; };
+  for (const char* special :
+       {"0.1.2.3", "10.9.8.7", "127.0.0.1", "100.64.0.1", "100.127.255.1", "169.254.1.1",
+        "172.16.0.1", "172.31.255.1", "192.168.1.1", "192.0.0.1", "192.0.2.1", "198.18.0.1",
+        "198.19.0.1", "198.51.100.1", "203.0.113.1", "224.0.0.1", "255.255.255.255"}) {
+    EXPECT_TRUE(is_special_purpose_slash24(p24(special))) << special;
+  }
+  for (const char* global :
+       {"1.1.1.1", "100.63.0.1", "100.128.0.1", "128.105.39.11", "172.15.0.1", "172.32.0.1",
+        "192.0.1.1", "198.51.101.1", "203.0.114.1", "223.255.255.1"}) {
+    EXPECT_FALSE(is_special_purpose_slash24(p24(global))) << global;
+  }
+}
+
 }  // namespace
 }  // namespace iotcensus::core
