@@ -7,7 +7,7 @@ using core::make_error;
 
 core::Error CaptureFile::corrupt(size_t offset, const std::string& what) const {
   return make_error(ErrorCode::kCorruptCapture,
-                    fmt::format("{}: corrupt capture at byte {}: {}", path_, offset, what));
+                    fmt::format("{}: corrupt capture at byte {}: {}", path(), offset, what));
 }
 
 core::Result<CaptureFile> CaptureFile::open(const std::string& path) {
@@ -18,30 +18,27 @@ core::Result<CaptureFile> CaptureFile::open(const std::string& path) {
 
 core::Result<CaptureFile> CaptureFile::from(MappedFile mapped) {
   CaptureFile file;
-  file.path_ = mapped.path();
-  file.data_ = mapped.data();
-  file.size_ = mapped.size();
   file.file_ = std::move(mapped);
-  const std::string& path = file.path_;
-  if (file.size_ < 4) {
+  const std::string& path = file.path();
+  if (file.size() < 4) {
     return make_error(ErrorCode::kNotACapture,
                       fmt::format("{}: not a capture file ({} bytes, no pcap or pcapng magic)",
-                                  path, file.size_));
+                                  path, file.size()));
   }
-  const uint32_t magic = detail::load32(file.data_, false);
+  const uint32_t magic = detail::load32(file.data(), false);
   const uint32_t swapped_magic = __builtin_bswap32(magic);
   if (magic == detail::kPcapMagicMicro || magic == detail::kPcapMagicNano ||
       swapped_magic == detail::kPcapMagicMicro || swapped_magic == detail::kPcapMagicNano) {
-    if (file.size_ < 24) {
+    if (file.size() < 24) {
       return make_error(
           ErrorCode::kCorruptCapture,
-          fmt::format("{}: pcap file header cut short ({} of 24 bytes)", path, file.size_));
+          fmt::format("{}: pcap file header cut short ({} of 24 bytes)", path, file.size()));
     }
     file.format_ = CaptureFormat::kPcap;
     return file;
   }
   if (magic == detail::kPcapngSectionHeader) {
-    if (file.size_ < 28) {
+    if (file.size() < 28) {
       return make_error(ErrorCode::kCorruptCapture,
                         fmt::format("{}: pcapng section header cut short", path));
     }

@@ -55,9 +55,6 @@ class CaptureFile {
   core::Error corrupt(size_t offset, const std::string& what) const;
 
   MappedFile file_;
-  const uint8_t* data_ = nullptr;  // file_.data(), kept for the packet loops
-  size_t size_ = 0;
-  std::string path_;
   CaptureFormat format_ = CaptureFormat::kPcap;
 };
 

@@ -87,24 +87,24 @@ core::Result<CaptureSummary> CaptureFile::read_pcap(Visitor& visit) const {
   summary.format = CaptureFormat::kPcap;
   summary.sections = 1;
   summary.interfaces = 1;
-  const uint32_t raw_magic = load32(data_, false);
+  const uint32_t raw_magic = load32(data(), false);
   const bool swapped = raw_magic != detail::kPcapMagicMicro && raw_magic != detail::kPcapMagicNano;
-  const uint32_t magic = load32(data_, swapped);
+  const uint32_t magic = load32(data(), swapped);
   const bool nano = magic == detail::kPcapMagicNano;
-  const uint32_t link_type = load32(data_ + 20, swapped) & 0xffff;  // upper bits: FCS info
+  const uint32_t link_type = load32(data() + 20, swapped) & 0xffff;  // upper bits: FCS info
   summary.link_types.push_back(link_type);
   size_t off = 24;
   RawPacket pkt;
   pkt.link_type = link_type;
   const int64_t frac_scale = nano ? 1 : 1000;
-  while (off < size_) {
-    if (size_ - off < 16) {
+  while (off < size()) {
+    if (size() - off < 16) {
       summary.cut_short = true;
       summary.cut_short_detail =
-          fmt::format("file ends inside a record header at byte {} of {}", off, size_);
+          fmt::format("file ends inside a record header at byte {} of {}", off, size());
       break;
     }
-    const uint8_t* h = data_ + off;
+    const uint8_t* h = data() + off;
     const uint32_t sec = load32(h, swapped);
     const uint32_t frac = load32(h + 4, swapped);
     const uint32_t caplen = load32(h + 8, swapped);
@@ -113,10 +113,10 @@ core::Result<CaptureSummary> CaptureFile::read_pcap(Visitor& visit) const {
       return corrupt(
           off, fmt::format("record {} claims {} captured bytes", summary.records + 1, caplen));
     }
-    if (size_ - off - 16 < caplen) {
+    if (size() - off - 16 < caplen) {
       summary.cut_short = true;
       summary.cut_short_detail = fmt::format("record {} needs {} bytes but only {} remain",
-                                             summary.records + 1, caplen, size_ - off - 16);
+                                             summary.records + 1, caplen, size() - off - 16);
       break;
     }
     pkt.time_ns = static_cast<int64_t>(sec) * core::kNanosPerSecond + frac * frac_scale;
@@ -141,13 +141,13 @@ core::Result<CaptureSummary> CaptureFile::read_pcapng(Visitor& visit) const {
   bool swapped = false;
   size_t off = 0;
   RawPacket pkt;
-  while (off < size_) {
-    if (size_ - off < 12) {
+  while (off < size()) {
+    if (size() - off < 12) {
       summary.cut_short = true;
       summary.cut_short_detail = fmt::format("file ends inside a block header at byte {}", off);
       break;
     }
-    const uint8_t* b = data_ + off;
+    const uint8_t* b = data() + off;
     const uint32_t raw_type = load32(b, false);
     if (raw_type == detail::kPcapngSectionHeader) {
       const uint32_t bom = load32(b + 8, false);
@@ -164,11 +164,11 @@ core::Result<CaptureSummary> CaptureFile::read_pcapng(Visitor& visit) const {
     if (length < 12 || length % 4 != 0) {
       return corrupt(off, fmt::format("block of type {:#x} has invalid length {}", type, length));
     }
-    if (length > size_ - off) {
+    if (length > size() - off) {
       summary.cut_short = true;
       summary.cut_short_detail =
           fmt::format("block of type {:#x} at byte {} needs {} bytes but only {} remain", type, off,
-                      length, size_ - off);
+                      length, size() - off);
       break;
     }
     const uint8_t* body = b + 8;

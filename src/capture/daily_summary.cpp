@@ -8,8 +8,8 @@
 namespace iotcensus::capture {
 
 bool is_daily_summary(const MappedFile& file) {
-  const size_t n = std::strlen(kDailySummaryHeader);
-  return file.size() >= n && std::memcmp(file.data(), kDailySummaryHeader, n) == 0 &&
+  const size_t n = std::strlen(core::kDailySummaryHeader);
+  return file.size() >= n && std::memcmp(file.data(), core::kDailySummaryHeader, n) == 0 &&
          (file.size() == n || file.data()[n] == '\n' || file.data()[n] == '\r');
 }
 

@@ -8,12 +8,10 @@
 
 #include "capture/mapped_file.h"
 #include "core/address.h"
+#include "core/daily_summary_format.h"
 #include "core/error.h"
 
 namespace iotcensus::capture {
-
-inline constexpr const char* kDailySummaryHeader =
-    "day,src,src_port,dst,dst_port,packets,bytes,first,last,ntp_header";
 
 struct DailySummaryRow {
   int64_t day_start_s = 0;

@@ -164,17 +164,14 @@ int run_ingest(const IngestOptions& o) {
       }
       continue;
     }
-    core::Result<TalliedCapture> tallied = core::make_error(core::ErrorCode::kIo, "");
-    if (capture::is_daily_summary(mapped.value())) {
-      tallied = tally_daily_summary(mapped.value(), classifier.value(), store->base_bin_width_s());
-    } else {
-      auto file = capture::CaptureFile::from(std::move(mapped.value()));
-      if (!file) {
-        report_error(file.error());
-        continue;
+    auto tallied = [&]() -> core::Result<TalliedCapture> {
+      if (capture::is_daily_summary(mapped.value())) {
+        return tally_daily_summary(mapped.value(), classifier.value(), store->base_bin_width_s());
       }
-      tallied = tally_capture(file.value(), classifier.value(), store->base_bin_width_s());
-    }
+      auto file = capture::CaptureFile::from(std::move(mapped.value()));
+      if (!file) return file.error();
+      return tally_capture(file.value(), classifier.value(), store->base_bin_width_s());
+    }();
     if (!tallied) {
       report_error(tallied.error());
       continue;

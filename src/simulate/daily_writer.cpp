@@ -57,7 +57,7 @@ core::Result<DailyStats> write_daily(const Schedule& schedule, AddressBook& book
   std::vector<std::pair<Key, Row>> sorted;
   std::string buf;
   static constexpr char kHex[] = "0123456789abcdef";
-  if (std::fputs(kDailyHeader, out) < 0)
+  if (std::fputs(core::kDailySummaryHeader, out) < 0 || std::fputc('\n', out) == EOF)
     return core::make_error(core::ErrorCode::kIo, "write error");
   while (walk.next()) {
     const int64_t day_ns = walk.day_s() * kNs;

@@ -6,15 +6,13 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "core/daily_summary_format.h"
 #include "core/error.h"
 #include "simulate/addressing.h"
 #include "simulate/schedule.h"
 #include "simulate/truth.h"
 
 namespace iotcensus::simulate {
-
-inline constexpr const char* kDailyHeader =
-    "day,src,src_port,dst,dst_port,packets,bytes,first,last,ntp_header\n";
 
 struct DailyStats {
   uint64_t rows = 0;

@@ -78,6 +78,26 @@ TEST(Cadence, MergeIsAdditionAndSaturationKeepsProportions) {
   EXPECT_GT(merged.median_s(), 400);  // 20000 of 35000 intervals are 600 s
 }
 
+TEST(Cadence, BulkIntervalsEqualRepeatedOnes) {
+  // add_intervals_ns(x, n) must leave the histogram as n calls of add_interval_ns(x) would,
+  // across saturation and sampling, also after earlier intervals of another length.
+  for (uint64_t n : {1u, 7u, 255u, 256u, 1000u, 80000u}) {
+    CadenceHistogram one, bulk;
+    for (int i = 0; i < 300; ++i) {
+      one.add_interval_ns(60'000'000'000);
+      bulk.add_interval_ns(60'000'000'000);
+    }
+    for (uint64_t i = 0; i < n; ++i) one.add_interval_ns(1'080'000'000);
+    bulk.add_intervals_ns(1'080'000'000, n);
+    EXPECT_NEAR(static_cast<double>(bulk.estimated_intervals()),
+                static_cast<double>(one.estimated_intervals()),
+                0.02 * static_cast<double>(one.estimated_intervals()) + 2)
+        << n;
+    EXPECT_NEAR(bulk.median_s(), one.median_s(), 0.1 * one.median_s()) << n;
+    EXPECT_NEAR(bulk.quantile_s(0.9), one.quantile_s(0.9), 0.1 * one.quantile_s(0.9)) << n;
+  }
+}
+
 TEST(Cadence, EmptyAndTinyIntervals) {
   CadenceHistogram h;
   EXPECT_TRUE(h.empty());
