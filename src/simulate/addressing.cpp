@@ -1,5 +1,6 @@
-// Slot addresses: slot numbers map bijectively to public /24s (200 hosts each, cycle-walking past
-// private and reserved space), so distinct slots never collide until DHCP moves them.
+// Slot addresses: slot numbers map bijectively to public /24s (8 slots each, cycle-walking past
+// private and reserved space). Slot j of a /24 only ever holds hosts congruent to j modulo 8, so
+// DHCP moves inside the /24 never give two slots one address.
 
 #include "simulate/addressing.h"
 
@@ -13,7 +14,8 @@ namespace iotcensus::simulate {
 
 namespace {
 
-constexpr uint32_t kHostsPerSlash24 = 200;  // static hosts .2 .. .201; DHCP uses .2 .. .254
+constexpr uint32_t kHostsPerSlash24 = 8;  // slots per /24: slot j holds hosts 8 m + j, m 1..30
+constexpr uint32_t kHostChoices = 30;
 constexpr uint32_t kMask24 = 0xffffff;
 
 bool public_slash24(uint32_t p, uint32_t server) {
@@ -35,7 +37,7 @@ AddressBook::AddressBook(uint64_t seed, std::vector<AddressSlot> slots, core::Ad
     : seed_(seed), server_slash24_(server.v4() >> 8), slots_(std::move(slots)) {
   cursors_.resize(slots_.size());
   for (uint32_t s = 0; s < slots_.size(); ++s) {
-    cursors_[s].host = static_cast<uint8_t>(2 + s % kHostsPerSlash24);
+    cursors_[s].host = host_after(s, 0, 0);
     const int32_t gap = gap_days(s, 0);
     cursors_[s].next_change = gap == INT32_MAX ? INT32_MAX : slots_[s].first_day + gap;
   }
@@ -47,9 +49,13 @@ uint32_t AddressBook::slash24(uint32_t slot) const {
   return p;
 }
 
-uint8_t AddressBook::host_after(uint32_t slot, uint32_t changes) const {
-  if (changes == 0) return static_cast<uint8_t>(2 + slot % kHostsPerSlash24);
-  return static_cast<uint8_t>(2 + mix64(stream_key(seed_, 0xadd7, slot, changes)) % 253);
+uint8_t AddressBook::host_after(uint32_t slot, uint32_t changes, uint8_t held) const {
+  const uint32_t j = slot % kHostsPerSlash24;
+  if (changes == 0) return static_cast<uint8_t>(kHostsPerSlash24 + j);
+  // A new host of the slot's own residue class, never the one it holds.
+  const uint32_t prev = held / kHostsPerSlash24 - 1;
+  const uint32_t step = 1 + mix64(stream_key(seed_, 0xadd7, slot, changes)) % (kHostChoices - 1);
+  return static_cast<uint8_t>(kHostsPerSlash24 * (1 + (prev + step) % kHostChoices) + j);
 }
 
 int32_t AddressBook::gap_days(uint32_t slot, uint32_t changes) const {
@@ -77,7 +83,7 @@ core::Address AddressBook::address_on(uint32_t slot, int32_t day) {
   Cursor& c = cursors_[slot];
   while (day >= c.next_change) {
     ++c.changes;
-    c.host = host_after(slot, c.changes);
+    c.host = host_after(slot, c.changes, c.host);
     const int32_t gap = gap_days(slot, c.changes);
     c.next_change = gap == INT32_MAX ? INT32_MAX : c.next_change + gap;
   }
@@ -97,17 +103,17 @@ std::vector<AddressChange> AddressBook::history(uint32_t slot, int32_t from_day,
   const int32_t gap0 = gap_days(slot, 0);
   int32_t next = gap0 == INT32_MAX ? INT32_MAX : slots_[slot].first_day + gap0;
   uint32_t changes = 0;
-  uint8_t host = host_after(slot, 0);
+  uint8_t host = host_after(slot, 0, 0);
   while (next <= from_day) {
     ++changes;
-    host = host_after(slot, changes);
+    host = host_after(slot, changes, host);
     const int32_t gap = gap_days(slot, changes);
     next = gap == INT32_MAX ? INT32_MAX : next + gap;
   }
   out.push_back({from_day, core::Address::from_v4(net | host)});
   while (next < to_day) {
     ++changes;
-    host = host_after(slot, changes);
+    host = host_after(slot, changes, host);
     out.push_back({next, core::Address::from_v4(net | host)});
     const int32_t gap = gap_days(slot, changes);
     next = gap == INT32_MAX ? INT32_MAX : next + gap;

@@ -1,5 +1,6 @@
 // Source addresses of simulated devices. Devices hold an address slot (NAT'd devices share one);
-// a slot is a public IPv4 /24 host that DHCP may move inside its /24, or an IPv6 /64.
+// a slot is a public IPv4 host that DHCP may move inside its /24 (never onto another slot's host),
+// or an IPv6 /64.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +43,8 @@ class AddressBook {
     uint8_t host = 0;
   };
   uint32_t slash24(uint32_t slot) const;  // host-order /24 network, as a 24-bit prefix
-  uint8_t host_after(uint32_t slot, uint32_t changes) const;
+  // The host a slot holds after `changes` re-addressings, `held` being the one before.
+  uint8_t host_after(uint32_t slot, uint32_t changes, uint8_t held) const;
   int32_t gap_days(uint32_t slot, uint32_t changes) const;
   core::Address v6_address(uint32_t slot, int32_t day) const;
 

@@ -105,7 +105,7 @@ core::Result<DailyStats> write_daily(const Schedule& schedule, AddressBook& book
           }
         }
       }
-      if (truth) truth->add(d, plan, recorded, written);
+      if (truth) truth->add(id, d, plan, recorded, written);
     }
     sorted.assign(rows.begin(), rows.end());
     std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {

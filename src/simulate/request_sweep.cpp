@@ -116,7 +116,7 @@ core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& bo
           streams.push_back(st);
         }
       }
-      if (truth) truth->add(d, plan, recorded, written);
+      if (truth) truth->add(id, d, plan, recorded, written);
     }
     if (streams.empty()) continue;
     for (int64_t block = lo / kNs; block * kNs < hi; block += kRing) {

@@ -80,6 +80,7 @@ void Schedule::plan_day(uint32_t id, int64_t day_s, DayPlan& plan) const {
     hi = std::min(hi, e);
     if (hi <= lo) return;
   }
+  const bool always_on = c.activity.session_hours >= 24;
   const double factor = d.interval_factor;
   const auto answered_ns =
       static_cast<int64_t>(c.client.answered[d.cadence].interval_s * factor * 1e9);
@@ -107,7 +108,19 @@ void Schedule::plan_day(uint32_t id, int64_t day_s, DayPlan& plan) const {
     s.unanswered = unanswered;
     s.interval_ns = std::max<int64_t>(unanswered ? flood_ns : answered_ns, 1'000'000);
     const uint64_t key = stream_key(seed_, kPhase, id, day * 64 + seg_index);
-    s.first_ns = t + static_cast<int64_t>(unit_from_key(key) * static_cast<double>(s.interval_ns));
+    if (always_on) {
+      // An always-on device keeps its clock's phase across midnight: request times are
+      // anchor + k * interval in absolute time (one anchor per cadence), as a router that is
+      // never restarted would send them.
+      const auto anchor =
+          static_cast<int64_t>(unit_from_key(stream_key(seed_, kPhase, id, s.unanswered ? 1 : 0)) *
+                               static_cast<double>(s.interval_ns));
+      const int64_t offset = (anchor - t) % s.interval_ns;
+      s.first_ns = t + (offset < 0 ? offset + s.interval_ns : offset);
+    } else {
+      s.first_ns =
+          t + static_cast<int64_t>(unit_from_key(key) * static_cast<double>(s.interval_ns));
+    }
     s.end_ns = until;
     // Ports: fixed, per day, or per request; a NAT keeps one mapping while requests come more
     // often than its timeout, else each request opens a new mapping (a new port).

@@ -42,8 +42,44 @@ TruthTally::TruthTally(const Scenario& scenario) {
 }
 
 void TruthTally::begin_day(int64_t day_s) {
+  close_day();
   days_.push_back(day_s);
   rows_.emplace_back(classes_.size());
+  for (auto& counts : last_count_) counts.push_back(0);
+}
+
+void TruthTally::add(uint32_t id, const Device& d, const DayPlan& plan, uint64_t recorded,
+                     uint64_t written) {
+  const uint16_t cls = class_of_cohort_[d.cohort];
+  Row& r = rows_.back()[cls];
+  ++r.alive;
+  r.sent += plan.sent;
+  r.recorded += recorded;
+  r.written += written;
+  if (plan.sent == 0) return;
+  ++r.online;
+  if (id >= last_online_.size()) last_online_.resize(id + 1, -1);
+  if (last_count_.empty()) last_count_.assign(classes_.size(), std::vector<uint64_t>(days_.size()));
+  const auto today = static_cast<int32_t>(days_.size() - 1);
+  int32_t& last = last_online_[id];
+  if (last == today) return;
+  if (last >= 0) --last_count_[cls][last];
+  ++last_count_[cls][today];
+  last = today;
+}
+
+void TruthTally::close_day() {
+  if (windows_.size() >= days_.size()) return;
+  const auto today = static_cast<int64_t>(days_.size()) - 1;
+  std::vector<Window> w(classes_.size());
+  for (size_t c = 0; c < classes_.size() && !last_count_.empty(); ++c) {
+    for (int64_t back = 0; back < 30 && today - back >= 0; ++back) {
+      const uint64_t n = last_count_[c][static_cast<size_t>(today - back)];
+      if (back < 7) w[c].d7 += n;
+      w[c].d30 += n;
+    }
+  }
+  windows_.push_back(std::move(w));
 }
 
 uint64_t TruthTally::written_total() const {
@@ -54,13 +90,17 @@ uint64_t TruthTally::written_total() const {
   return n;
 }
 
-core::Status TruthTally::write_daily(const std::string& dir) const {
+core::Status TruthTally::write_daily(const std::string& dir) {
+  close_day();
   auto daily = open_in(dir, "daily.csv");
   if (!daily) return daily.error();
   auto requests = open_in(dir, "requests.csv");
   if (!requests) return requests.error();
+  auto windows = open_in(dir, "windows.csv");
+  if (!windows) return windows.error();
   fmt::print(daily->get(), "day,class,alive,online\n");
   fmt::print(requests->get(), "day,class,sent,recorded,written\n");
+  fmt::print(windows->get(), "day,class,online_1d,online_7d,online_30d\n");
   for (size_t d = 0; d < days_.size(); ++d) {
     const std::string day = core::format_date(days_[d]);
     for (size_t c = 0; c < classes_.size(); ++c) {
@@ -68,9 +108,11 @@ core::Status TruthTally::write_daily(const std::string& dir) const {
       fmt::print(daily->get(), "{},{},{},{}\n", day, classes_[c], r.alive, r.online);
       fmt::print(requests->get(), "{},{},{},{},{}\n", day, classes_[c], r.sent, r.recorded,
                  r.written);
+      fmt::print(windows->get(), "{},{},{},{},{}\n", day, classes_[c], r.online, windows_[d][c].d7,
+                 windows_[d][c].d30);
     }
   }
-  if (std::ferror(daily->get()) || std::ferror(requests->get())) {
+  if (std::ferror(daily->get()) || std::ferror(requests->get()) || std::ferror(windows->get())) {
     return core::make_error(core::ErrorCode::kIo, dir + ": write error");
   }
   return core::Ok{};
