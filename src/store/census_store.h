@@ -8,11 +8,14 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/source_day.h"
 #include "tally/tally_set.h"
 
 namespace iotcensus::store {
 
-inline constexpr int kSchemaVersion = 1;
+using core::SourceDay;
+
+inline constexpr int kSchemaVersion = 2;
 
 // One ingested capture, as recorded in the store.
 struct CaptureRecord {

@@ -70,6 +70,17 @@ CREATE TABLE sources(
   cadence BLOB NOT NULL,
   PRIMARY KEY(source, class_id)) WITHOUT ROWID;
 )sql",
+    // 2: per (bin, class, source) its first and last request and the devices behind it
+    // (tally/device_split.h). Rows of version 1 keep NULL times and count as one device.
+    R"sql(
+ALTER TABLE bin_source ADD COLUMN first_ns INTEGER;
+ALTER TABLE bin_source ADD COLUMN last_ns INTEGER;
+ALTER TABLE bin_source ADD COLUMN devices_low INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE bin_source ADD COLUMN devices INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE bin_source ADD COLUMN devices_high INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE bin_source ADD COLUMN interval_ns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE bin_source ADD COLUMN anchor_ns INTEGER NOT NULL DEFAULT 0;
+)sql",
 };
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);
 static_assert(kLatest == kSchemaVersion);
@@ -360,12 +371,25 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
   }
   {
     Statement up(db_,
-                 "INSERT INTO bin_source(bin_start, class_id, source, packets) VALUES(?1,?2,?3,?4) "
-                 "ON CONFLICT DO UPDATE SET packets=packets+excluded.packets");
+                 "INSERT INTO bin_source(bin_start, class_id, source, packets, first_ns, last_ns, "
+                 "devices_low, devices, devices_high, interval_ns, anchor_ns) "
+                 "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) "
+                 "ON CONFLICT DO UPDATE SET packets=packets+excluded.packets, "
+                 "first_ns=min(coalesce(first_ns, excluded.first_ns), excluded.first_ns), "
+                 "last_ns=max(coalesce(last_ns, excluded.last_ns), excluded.last_ns), "
+                 "devices_low=max(devices_low, excluded.devices_low), "
+                 "devices=max(devices, excluded.devices), "
+                 "devices_high=max(devices_high, excluded.devices_high), "
+                 "interval_ns=CASE WHEN interval_ns=0 OR (excluded.interval_ns<>0 AND "
+                 "excluded.anchor_ns>anchor_ns) THEN excluded.interval_ns ELSE interval_ns END, "
+                 "anchor_ns=CASE WHEN interval_ns=0 OR (excluded.interval_ns<>0 AND "
+                 "excluded.anchor_ns>anchor_ns) THEN excluded.anchor_ns ELSE anchor_ns END");
     for (const auto& r : t.bin_sources) {
       auto b = r.source.bytes();
       up.bind(1, r.bin_start).bind(2, class_ids[r.class_id]).bind_blob(3, b.data(), b.size());
-      up.bind(4, static_cast<int64_t>(r.packets));
+      up.bind(4, static_cast<int64_t>(r.packets)).bind(5, r.first_ns).bind(6, r.last_ns);
+      up.bind(7, int64_t{r.devices_low}).bind(8, int64_t{r.devices});
+      up.bind(9, int64_t{r.devices_high}).bind(10, r.interval_ns).bind(11, r.anchor_ns);
       if (up.step() != SQLITE_DONE) return fail("cannot write bin sources");
       up.reset();
     }
@@ -545,6 +569,78 @@ core::Result<std::vector<SourceRow>> SqliteStore::sources(
     rows.push_back(std::move(r));
   }
   return rows;
+}
+
+core::Status SqliteStore::for_each_source_day(const std::optional<std::string>& class_name,
+                                              const std::function<void(const SourceDay&)>& fn) {
+  // Rows of a store with a finer base width are merged per day as two captures' rows are.
+  const std::string order = base_bin_width_s_ == 86400 ? "b.bin_start, b.class_id, b.source"
+                                                       : "day, b.class_id, b.source, b.bin_start";
+  Statement q(db_, fmt::format("SELECT (b.bin_start / 86400) * 86400 AS day, b.class_id, c.name, "
+                               "b.source, b.packets, b.first_ns, b.last_ns, b.devices_low, "
+                               "b.devices, b.devices_high, b.interval_ns, b.anchor_ns "
+                               "FROM bin_source b JOIN classes c ON c.id=b.class_id "
+                               "WHERE ?1 IS NULL OR c.name=?1 ORDER BY {}",
+                               order)
+                       .c_str());
+  if (!q.ok()) return error("cannot query sources per day");
+  if (class_name) q.bind(1, *class_name);
+  SourceDay r;
+  int64_t class_id = -1;
+  std::string source;
+  bool have = false;
+  int rc;
+  while ((rc = q.step()) == SQLITE_ROW) {
+    const int64_t day = q.i64(0);
+    const int64_t cls = q.i64(1);
+    std::string blob = q.blob(3);
+    const bool timed = sqlite3_column_type(q.get(), 5) != SQLITE_NULL;
+    SourceDay x;
+    x.packets = static_cast<uint64_t>(q.i64(4));
+    x.first_ns = timed ? q.i64(5) : day * 1'000'000'000;
+    x.last_ns = timed ? q.i64(6) : x.first_ns;
+    x.timed = timed;
+    x.devices_low = static_cast<uint32_t>(q.i64(7));
+    x.devices = static_cast<uint32_t>(q.i64(8));
+    x.devices_high = static_cast<uint32_t>(q.i64(9));
+    x.interval_ns = q.i64(10);
+    x.anchor_ns = x.interval_ns != 0 ? q.i64(11) : x.last_ns;
+    if (have && day == r.day_s && cls == class_id && blob == source) {
+      r.packets += x.packets;
+      r.first_ns = std::min(r.first_ns, x.first_ns);
+      r.last_ns = std::max(r.last_ns, x.last_ns);
+      r.timed = r.timed && x.timed;
+      r.devices_low = std::max(r.devices_low, x.devices_low);
+      r.devices = std::max(r.devices, x.devices);
+      r.devices_high = std::max(r.devices_high, x.devices_high);
+      if (r.interval_ns == 0 || (x.interval_ns != 0 && x.anchor_ns > r.anchor_ns)) {
+        r.interval_ns = x.interval_ns;
+        r.anchor_ns = x.anchor_ns;
+      }
+      continue;
+    }
+    if (have) fn(r);
+    r = x;
+    r.day_s = day;
+    r.class_name = q.text(2);
+    std::array<uint8_t, 16> b{};
+    if (blob.size() == 16) std::memcpy(b.data(), blob.data(), 16);
+    r.source = core::Address::from_bytes(b);
+    class_id = cls;
+    source = std::move(blob);
+    have = true;
+  }
+  if (rc != SQLITE_DONE) return error("cannot read sources per day");
+  if (have) fn(r);
+  return core::Ok{};
+}
+
+core::Result<std::vector<int64_t>> SqliteStore::days_with_data() {
+  Statement q(db_, "SELECT DISTINCT (bin_start / 86400) * 86400 FROM bin_tally ORDER BY 1");
+  if (!q.ok()) return error("cannot query days");
+  std::vector<int64_t> days;
+  while (q.step() == SQLITE_ROW) days.push_back(q.i64(0));
+  return days;
 }
 
 }  // namespace iotcensus::store

@@ -3,6 +3,7 @@
 // leaves the census as it was.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,6 +44,12 @@ class SqliteStore {
   core::Result<std::vector<CaptureRecord>> captures();
   core::Result<std::vector<SourceRow>> sources(const std::optional<std::string>& class_name,
                                                size_t limit);
+  // Every (UTC day, class, source) of the store (of one class when given), in day, class and
+  // source order, rows of a finer base width merged per day.
+  core::Status for_each_source_day(const std::optional<std::string>& class_name,
+                                   const std::function<void(const SourceDay&)>& fn);
+  // The UTC days (midnight, Unix seconds) with any recorded request, in order.
+  core::Result<std::vector<int64_t>> days_with_data();
 
  private:
   SqliteStore() = default;

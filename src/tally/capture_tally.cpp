@@ -19,6 +19,16 @@ struct BinClassHash {
     return mix64(static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL ^ k.class_id);
   }
 };
+struct EntryBinKey {
+  uint32_t entry;
+  int64_t bin;
+  friend bool operator==(const EntryBinKey&, const EntryBinKey&) = default;
+};
+struct EntryBinHash {
+  uint64_t operator()(const EntryBinKey& k) const {
+    return mix64(static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL ^ k.entry);
+  }
+};
 struct SourceKey {
   core::Address source;
   uint16_t class_id;
@@ -134,14 +144,27 @@ void CaptureTally::add_packets(const core::Observation& obs, uint64_t mask, uint
   if (new_bin || obs.src_port != e.last_port) {
     ports_[PortKey{index, obs.src_port, bin}];
     e.last_port = obs.src_port;
+    if (!new_bin) {
+      trains_.push_back(TrainRecord{index, bin, e.train});
+      ++e.bin_trains;
+    }
+    e.train = Train{obs.time_ns, last_ns, packets};
+  } else {
+    e.train.first_ns = std::min(e.train.first_ns, obs.time_ns);
+    e.train.last_ns = std::max(e.train.last_ns, last_ns);
+    e.train.packets += packets;
   }
 }
 
 void CaptureTally::spill(uint32_t index, Entry& e) {
-  bins_.push_back(BinRecord{index, e.bin, e.bin_packets, e.bin_bytes, e.bin_evidence});
+  const bool multi = e.bin_trains > 0;
+  if (multi) trains_.push_back(TrainRecord{index, e.bin, e.train});
+  bins_.push_back(
+      BinRecord{index, e.bin, e.bin_packets, e.bin_bytes, e.bin_evidence, e.train, multi});
   e.bin_packets = 0;
   e.bin_bytes = 0;
   e.bin_evidence = 0;
+  e.bin_trains = 0;
 }
 
 TallySet CaptureTally::finish() {
@@ -200,6 +223,37 @@ TallySet CaptureTally::finish() {
 
   // Rows are appended, sorted, and rows with equal keys (one address under two rule masks that
   // resolve to the same class) merged: cheaper than millions of hash inserts.
+  // Devices behind each (address, bin): one train is one device; several are split.
+  std::sort(trains_.begin(), trains_.end(), [](const TrainRecord& a, const TrainRecord& b) {
+    return std::tie(a.entry, a.bin) < std::tie(b.entry, b.bin);
+  });
+  struct Split {
+    DeviceSplit split;
+    int64_t first_ns, last_ns;
+  };
+  FlatMap<EntryBinKey, Split, EntryBinHash> splits(trains_.size() / 2 + 16);
+  std::vector<Train> group;
+  for (size_t i = 0; i < trains_.size();) {
+    size_t j = i;
+    group.clear();
+    for (; j < trains_.size() && trains_[j].entry == trains_[i].entry &&
+           trains_[j].bin == trains_[i].bin;
+         ++j) {
+      group.push_back(trains_[j].train);
+    }
+    Split& split = splits[EntryBinKey{trains_[i].entry, trains_[i].bin}];
+    split.first_ns = INT64_MAX;
+    split.last_ns = INT64_MIN;
+    for (const Train& t : group) {
+      split.first_ns = std::min(split.first_ns, t.first_ns);
+      split.last_ns = std::max(split.last_ns, t.last_ns);
+    }
+    split.split = split_devices(group);
+    i = j;
+  }
+  trains_.clear();
+  trains_.shrink_to_fit();
+
   FlatMap<BinClassKey, BinTotals, BinClassHash> totals(1024);
   out.bin_sources.reserve(bins_.size());
   for (const BinRecord& r : bins_) {
@@ -211,7 +265,27 @@ TallySet CaptureTally::finish() {
     t.bytes += r.bytes;
     if (keep_evidence[r.entry]) t.evidence_packets += r.evidence;
     const core::Address& src = entries_[r.entry].key.address;
-    out.bin_sources.push_back(BinSource{r.bin, cls, src, r.packets});
+    BinSource row{r.bin, cls, src, r.packets};
+    if (r.multi) {
+      const Split& found = splits[EntryBinKey{r.entry, r.bin}];
+      const DeviceSplit& split = found.split;
+      row.first_ns = found.first_ns;
+      row.last_ns = found.last_ns;
+      row.devices_low = split.low;
+      row.devices = split.devices;
+      row.devices_high = split.high;
+      row.interval_ns = split.interval_ns;
+      row.anchor_ns = split.anchor_ns;
+    } else {
+      row.first_ns = r.train.first_ns;
+      row.last_ns = r.train.last_ns;
+      row.interval_ns =
+          r.train.packets > 1 && r.train.last_ns > r.train.first_ns
+              ? (r.train.last_ns - r.train.first_ns) / static_cast<int64_t>(r.train.packets - 1)
+              : 0;
+      row.anchor_ns = r.train.last_ns;
+    }
+    out.bin_sources.push_back(row);
     uint64_t f = entry_flags[r.entry];
     while (f != 0) {
       const int rule = __builtin_ctzll(f);
@@ -229,7 +303,7 @@ TallySet CaptureTally::finish() {
             [&](const auto& a, const auto& b) { return source_key(a) < source_key(b); });
   merge_adjacent(
       out.bin_sources, [&](const auto& a, const auto& b) { return source_key(a) == source_key(b); },
-      [](auto& into, const auto& from) { into.packets += from.packets; });
+      [](auto& into, const auto& from) { merge_bin_source(into, from); });
   auto flag_key = [](const BinFlag& a) {
     return std::tie(a.bin_start, a.class_id, a.flag_id, a.source);
   };

@@ -9,6 +9,7 @@
 #include "classify/cadence.h"
 #include "classify/classifier.h"
 #include "core/observation.h"
+#include "tally/device_split.h"
 #include "tally/flat_map.h"
 #include "tally/tally_set.h"
 
@@ -62,6 +63,8 @@ class CaptureTally {
     uint64_t bin_evidence = 0;
     int leading_class = -1;
     uint16_t last_port = 0;
+    uint32_t bin_trains = 0;  // trains of the current bin already in trains_
+    Train train;              // the current train (run on one source port) of the current bin
     classify::CadenceHistogram cadence;
   };
   struct BinRecord {
@@ -70,6 +73,13 @@ class CaptureTally {
     uint64_t packets;
     uint64_t bytes;
     uint64_t evidence;
+    Train train;  // the bin's only train, or (multi) its last one, also in trains_
+    bool multi;
+  };
+  struct TrainRecord {
+    uint32_t entry;
+    int64_t bin;
+    Train train;
   };
   struct PortKey {
     uint32_t entry;
@@ -96,6 +106,7 @@ class CaptureTally {
   FlatMap<EntryKey, uint32_t, EntryKeyHash> index_;
   std::vector<Entry> entries_;
   std::vector<BinRecord> bins_;
+  std::vector<TrainRecord> trains_;  // trains of (entry, bin) pairs that have more than one
   FlatMap<PortKey, Unit, PortKeyHash> ports_;
   uint64_t observations_ = 0;
   int64_t first_ns_ = INT64_MAX;

@@ -3,6 +3,7 @@
 // cadence. Classes and flags are indexes into the name tables; rows are sorted and unique.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,7 +26,32 @@ struct BinSource {
   uint16_t class_id = 0;
   core::Address source;
   uint64_t packets = 0;
+  int64_t first_ns = 0;  // first and last request of the source in the bin
+  int64_t last_ns = 0;
+  // The devices behind the address in the bin (device_split.h): fewest, found, most; and the
+  // period and phase (time of its last request) of the sender with the most requests.
+  uint32_t devices_low = 1;
+  uint32_t devices = 1;
+  uint32_t devices_high = 1;
+  int64_t interval_ns = 0;  // 0: unknown (one request, or no regular sender)
+  int64_t anchor_ns = 0;
 };
+
+// Two rows of one (bin, class, source), from two rule masks or two captures: packets add, the
+// span widens; the device counts keep the larger (the two parts need not be different devices)
+// and the period comes from the part with a known one.
+inline void merge_bin_source(BinSource& into, const BinSource& from) {
+  into.packets += from.packets;
+  into.first_ns = std::min(into.first_ns, from.first_ns);
+  into.last_ns = std::max(into.last_ns, from.last_ns);
+  into.devices_low = std::max(into.devices_low, from.devices_low);
+  into.devices = std::max(into.devices, from.devices);
+  into.devices_high = std::max(into.devices_high, from.devices_high);
+  if (into.interval_ns == 0 || (from.interval_ns != 0 && from.anchor_ns > into.anchor_ns)) {
+    into.interval_ns = from.interval_ns;
+    into.anchor_ns = from.anchor_ns;
+  }
+}
 
 struct BinPort {
   int64_t bin_start = 0;
