@@ -27,5 +27,7 @@ Command add_keygen_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
 Command add_lifetimes_command(CLI::App& app);
 Command add_simulate_command(CLI::App& app);
+Command add_population_command(CLI::App& app);
+Command add_devices_command(CLI::App& app);
 
 }  // namespace iotcensus::cli

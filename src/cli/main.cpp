@@ -10,11 +10,12 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("iotcensus ") + IOTCENSUS_VERSION);
   app.require_subcommand(1);
   const iotcensus::cli::Command commands[] = {
-      iotcensus::cli::add_ingest_command(app),    iotcensus::cli::add_report_command(app),
-      iotcensus::cli::add_classes_command(app),   iotcensus::cli::add_sources_command(app),
-      iotcensus::cli::add_decode_command(app),    iotcensus::cli::add_anonymize_command(app),
-      iotcensus::cli::add_keygen_command(app),    iotcensus::cli::add_export_command(app),
-      iotcensus::cli::add_lifetimes_command(app), iotcensus::cli::add_simulate_command(app),
+      iotcensus::cli::add_ingest_command(app),     iotcensus::cli::add_report_command(app),
+      iotcensus::cli::add_classes_command(app),    iotcensus::cli::add_sources_command(app),
+      iotcensus::cli::add_decode_command(app),     iotcensus::cli::add_anonymize_command(app),
+      iotcensus::cli::add_keygen_command(app),     iotcensus::cli::add_export_command(app),
+      iotcensus::cli::add_lifetimes_command(app),  iotcensus::cli::add_simulate_command(app),
+      iotcensus::cli::add_population_command(app), iotcensus::cli::add_devices_command(app),
   };
   try {
     app.parse(argc, argv);

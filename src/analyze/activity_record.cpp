@@ -1,0 +1,44 @@
+#include "analyze/activity_record.h"
+
+namespace iotcensus::analyze {
+
+void ActivityRecord::for_each_run(const std::function<void(int32_t, int32_t)>& fn) const {
+  bool open = false;
+  uint32_t start = 0, prev = 0;
+  for (uint32_t d : days_) {
+    if (open && d == prev + 1) {
+      prev = d;
+      continue;
+    }
+    if (open) fn(static_cast<int32_t>(start), static_cast<int32_t>(prev));
+    start = prev = d;
+    open = true;
+  }
+  if (open) fn(static_cast<int32_t>(start), static_cast<int32_t>(prev));
+}
+
+uint64_t ActivityRecord::days_between(int32_t from, int32_t to) const {
+  if (to < from) return 0;
+  const uint64_t upto = days_.rank(static_cast<uint32_t>(to));
+  const uint64_t before = from > 0 ? days_.rank(static_cast<uint32_t>(from - 1)) : 0;
+  return upto - before;
+}
+
+void ActivityRecord::compact() {
+  days_.runOptimize();
+  days_.shrinkToFit();
+}
+
+std::string ActivityRecord::serialize() const {
+  std::string out(days_.getSizeInBytes(true), '\0');
+  days_.write(out.data(), true);
+  return out;
+}
+
+ActivityRecord ActivityRecord::deserialize(const std::string& bytes) {
+  ActivityRecord r;
+  r.days_ = Roaring::readSafe(bytes.data(), bytes.size());
+  return r;
+}
+
+}  // namespace iotcensus::analyze

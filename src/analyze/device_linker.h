@@ -1,0 +1,109 @@
+// Links the sources of one class, seen day by day, into devices: an address continues its device;
+// a new address takes over a device of the same prefix that stopped sending before it started
+// when period and phase agree (DHCP re-addressing, IPv6 temporary addresses). Counts per day.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "analyze/activity_record.h"
+#include "core/address.h"
+#include "core/source_day.h"
+
+namespace iotcensus::analyze {
+
+struct LinkOptions {
+  int32_t link_days = 90;  // a device may reappear at a new address this many observed days later
+  // A request continues a device's period P from its last request L when it lies within
+  // jitter_ns + drift * |t - L| of L + k P (clocks drift a little between days).
+  int64_t jitter_ns = 1'000'000;
+  double drift = 1e-7;
+  // Two periods measured from whole days of requests are one clock within this (+ 1e-7 P).
+  int64_t period_match_ns = 10'000;
+  int64_t flood_below_ns = 15'000'000'000;  // shorter periods are the unanswered (flood) regime
+  int v4_prefix = 24;                       // re-addressing stays inside this prefix (DHCP pools)
+  int v6_prefix = 64;                       // (temporary addresses rotate inside the /64)
+};
+
+// One class on one day.
+struct DayCounts {
+  int64_t day_s = 0;
+  uint64_t packets = 0;
+  uint64_t sources = 0;  // distinct addresses (the naive count)
+  uint64_t prefixes24 = 0, prefixes64 = 0, prefixes48 = 0;
+  uint64_t nat_low = 0, nat = 0, nat_high = 0;  // devices behind the addresses, summed
+  uint64_t linked = 0;  // distinct linked devices (each address group counted once)
+  uint64_t best_low = 0, best = 0, best_high = 0;  // linked devices times the devices behind each
+  uint64_t moved = 0;  // addresses that continued a device seen at another address
+  uint64_t born = 0;   // devices first seen this day
+  // Periods (s) of the day's senders, quartiles weighted by packets (0 when none is known).
+  double period_q25_s = 0, period_median_s = 0, period_q75_s = 0;
+};
+
+// A linked device; 48 bytes of state plus its activity record (kept apart).
+struct Track {
+  int64_t last_ns[2] = {0, 0};    // last request in the answered [0] and flood [1] regimes
+  int64_t period_ns[2] = {0, 0};  // period in each regime (0: not known yet)
+  int32_t first_day = 0;          // day numbers (days since 1970-01-01)
+  int32_t last_day = 0;
+  uint16_t addresses = 0;  // addresses it held
+  uint16_t devices = 1;    // most devices found behind its address on one day (NAT)
+  uint32_t address = 0;    // index of the address it holds now
+};
+
+class DeviceLinker {
+ public:
+  // `observed_days`: day numbers with any recorded data, increasing; absences are counted in
+  // observed days, so a vantage-point outage does not age a device.
+  DeviceLinker(LinkOptions options, std::vector<int32_t> observed_days);
+
+  // The rows of this class on one day (day numbers increasing across calls); reordered.
+  void add_day(int32_t day, std::vector<core::SourceDay>& rows);
+
+  const std::vector<DayCounts>& days() const { return days_; }
+  const std::vector<Track>& tracks() const { return tracks_; }
+  const std::vector<ActivityRecord>& track_activity() const { return track_activity_; }
+  const std::vector<ActivityRecord>& address_activity() const { return address_activity_; }
+  // gaps()[g]: times a device was seen again g observed days after it was last seen (g >= 1).
+  const std::vector<uint64_t>& gaps() const { return gaps_; }
+  // Observed-day ordinal of a day number (the number of observed days before it).
+  int32_t ordinal(int32_t day) const;
+  const std::vector<int32_t>& observed_days() const { return observed_; }
+  uint64_t ambiguous_links() const { return ambiguous_; }
+  // The address a track holds now.
+  const core::Address& address_of(const Track& t) const { return addresses_[t.address]; }
+  // Compacts the activity records (call when done adding).
+  void finish();
+
+ private:
+  struct AddressHash {
+    size_t operator()(const core::Address& a) const {
+      return static_cast<size_t>((a.hi * 0x9e3779b97f4a7c15ULL) ^ (a.lo * 0xc2b2ae3d27d4eb4fULL) ^
+                                 (a.lo >> 29));
+    }
+  };
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  bool conflicts(const Track& t, const core::SourceDay& row, int32_t day) const;
+  uint32_t find_moved(const core::SourceDay& row, int32_t day);
+  void update(uint32_t id, const core::SourceDay& row, int32_t day, DayCounts& counts);
+  int regime(int64_t period_ns) const { return period_ns < options_.flood_below_ns ? 1 : 0; }
+  bool fits(int64_t t, int64_t ref, int64_t period, double* residual) const;
+  core::Address prefix_of(const core::Address& a) const;
+
+  LinkOptions options_;
+  std::vector<int32_t> observed_;
+  std::vector<DayCounts> days_;
+  std::vector<Track> tracks_;
+  std::vector<ActivityRecord> track_activity_;
+  std::vector<ActivityRecord> address_activity_;
+  std::vector<core::Address> addresses_;  // by address index
+  std::unordered_map<core::Address, uint32_t, AddressHash> address_index_;
+  std::unordered_map<core::Address, uint32_t, AddressHash> owner_;  // address -> track
+  std::unordered_map<core::Address, std::vector<uint32_t>, AddressHash> by_prefix_;
+  std::vector<uint64_t> gaps_;
+  uint64_t ambiguous_ = 0;
+};
+
+}  // namespace iotcensus::analyze

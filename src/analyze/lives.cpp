@@ -1,0 +1,86 @@
+#include "analyze/lives.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace iotcensus::analyze {
+
+const char* life_state_name(LifeState s) {
+  switch (s) {
+    case LifeState::kAlive:
+      return "alive";
+    case LifeState::kLost:
+      return "lost-in-outage";
+    case LifeState::kDead:
+      return "dead";
+  }
+  return "?";
+}
+
+AbsenceChoice choose_absence_days(const std::vector<uint64_t>& gaps, uint64_t devices, double floor,
+                                  int32_t min_days, int32_t max_days) {
+  AbsenceChoice c;
+  for (size_t g = 1; g < gaps.size(); ++g) c.gaps += gaps[g];
+  auto at = [&](int32_t g) { return static_cast<size_t>(g) < gaps.size() ? gaps[g] : 0; };
+  const double limit = std::max(1.0, floor * static_cast<double>(devices));
+  c.days = min_days;
+  while (c.days<max_days&& static_cast<double>(at(c.days + 1))> limit) ++c.days;
+  for (size_t g = static_cast<size_t>(c.days) + 1; g < gaps.size(); ++g) c.longer += gaps[g];
+  c.reason =
+      c.gaps == 0
+          ? fmt::format("W = {} observed days (the minimum: no device was seen to come back)",
+                        c.days)
+          : fmt::format(
+                "W = {} observed days: returns after longer absences are at most {:.0f} "
+                "per day of absence (chance links); {} of {} returns came later than W",
+                c.days, limit, c.longer, c.gaps);
+  return c;
+}
+
+std::vector<Life> split_lives(const DeviceLinker& linker, int32_t w) {
+  std::vector<Life> out;
+  const auto& observed = linker.observed_days();
+  if (observed.empty()) return out;
+  const int32_t last_ord = static_cast<int32_t>(observed.size()) - 1;
+  const auto& tracks = linker.tracks();
+  const auto& activity = linker.track_activity();
+  for (uint32_t id = 0; id < tracks.size(); ++id) {
+    Life life;
+    bool open = false;
+    int32_t prev_ord = 0;
+    auto close = [&](int32_t last_day, int32_t ord) {
+      life.last_day = last_day;
+      if (ord + w > last_ord) {
+        life.state = LifeState::kAlive;
+      } else {
+        // An outage (an unobserved day) inside the W observed days that follow.
+        const int32_t until = observed[static_cast<size_t>(ord + w)];
+        life.state = (until - last_day) > w ? LifeState::kLost : LifeState::kDead;
+      }
+      out.push_back(life);
+    };
+    activity[id].for_each_run([&](int32_t a, int32_t b) {
+      const int32_t ord_a = linker.ordinal(a);
+      if (open && ord_a - prev_ord > w) {
+        close(observed[static_cast<size_t>(prev_ord)], prev_ord);
+        open = false;
+      }
+      if (!open) {
+        life = Life{};
+        life.track = id;
+        life.first_day = a;
+        life.left_truncated = ord_a < w;
+        life.devices = tracks[id].devices;
+        life.addresses = tracks[id].addresses;
+        open = true;
+      }
+      life.days_active += static_cast<uint32_t>(b - a + 1);
+      prev_ord = linker.ordinal(b);
+    });
+    if (open) close(observed[static_cast<size_t>(prev_ord)], prev_ord);
+  }
+  return out;
+}
+
+}  // namespace iotcensus::analyze

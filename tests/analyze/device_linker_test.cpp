@@ -1,0 +1,136 @@
+// Device linking, lives and activity records on hand-made sightings whose truth is known.
+
+#include "analyze/device_linker.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "analyze/lives.h"
+
+namespace iotcensus::analyze {
+namespace {
+
+constexpr int64_t kS = 1'000'000'000;
+constexpr int32_t kDay0 = 12000;  // a day number (2002-11-09)
+
+core::SourceDay sighting(const char* address, int32_t day, int64_t period_s, int64_t phase_s) {
+  core::SourceDay r;
+  r.day_s = int64_t{day} * 86400;
+  r.source = *core::Address::parse(address);
+  r.class_name = "c";
+  const int64_t day_ns = r.day_s * kS;
+  const int64_t period = period_s * kS;
+  // Requests on anchor + k period in absolute time.
+  int64_t first = day_ns + ((phase_s * kS - day_ns) % period + period) % period;
+  r.first_ns = first;
+  r.packets = static_cast<uint64_t>((day_ns + 86400 * kS - 1 - first) / period + 1);
+  r.last_ns = first + static_cast<int64_t>(r.packets - 1) * period;
+  r.interval_ns = period;
+  r.anchor_ns = r.last_ns;
+  return r;
+}
+
+std::vector<int32_t> days(int n) {
+  std::vector<int32_t> d;
+  for (int i = 0; i < n; ++i) d.push_back(kDay0 + i);
+  return d;
+}
+
+TEST(DeviceLinker, ReaddressedDeviceIsLinkedByPeriodAndPhase) {
+  DeviceLinker linker(LinkOptions{}, days(10));
+  for (int d = 0; d < 10; ++d) {
+    std::vector<core::SourceDay> rows;
+    // Device 1 moves from .10 to .77 on day 5, keeping its clock (period 61 s, phase 7 s).
+    rows.push_back(sighting(d < 5 ? "198.51.100.10" : "198.51.100.77", kDay0 + d, 61, 7));
+    // Device 2 in the same /24, another clock, stays.
+    rows.push_back(sighting("198.51.100.20", kDay0 + d, 67, 3));
+    // Device 3 is born on day 5 in the same /24 with yet another clock.
+    if (d >= 5) rows.push_back(sighting("198.51.100.30", kDay0 + d, 59, 11));
+    linker.add_day(kDay0 + d, rows);
+  }
+  linker.finish();
+  ASSERT_EQ(linker.tracks().size(), 3u);
+  int moved = 0;
+  for (size_t t = 0; t < 3; ++t) {
+    if (linker.tracks()[t].addresses != 2) continue;
+    ++moved;
+    EXPECT_EQ(linker.track_activity()[t].days(), 10u);
+    EXPECT_EQ(linker.address_of(linker.tracks()[t]).to_string(), "198.51.100.77");
+  }
+  EXPECT_EQ(moved, 1);
+  EXPECT_EQ(linker.days()[5].sources, 3u);
+  EXPECT_EQ(linker.days()[5].linked, 3u);
+  EXPECT_EQ(linker.days()[5].born, 1u);
+  EXPECT_EQ(linker.address_activity().size(), 4u);
+}
+
+TEST(DeviceLinker, DifferentClockIsNotLinked) {
+  DeviceLinker linker(LinkOptions{}, days(4));
+  for (int d = 0; d < 4; ++d) {
+    std::vector<core::SourceDay> rows;
+    // One device until day 1, another (other period) at a new address from day 2.
+    rows.push_back(d < 2 ? sighting("198.51.100.10", kDay0 + d, 61, 7)
+                         : sighting("198.51.100.77", kDay0 + d, 62, 7));
+    linker.add_day(kDay0 + d, rows);
+  }
+  EXPECT_EQ(linker.tracks().size(), 2u);
+}
+
+TEST(Lives, DeathCensoringOutageAndTruncation) {
+  // Observed days 0..29 except 20..22 (an outage).
+  std::vector<int32_t> observed;
+  for (int i = 0; i < 30; ++i) {
+    if (i < 20 || i > 22) observed.push_back(kDay0 + i);
+  }
+  DeviceLinker linker(LinkOptions{}, observed);
+  for (int32_t day : observed) {
+    const int i = day - kDay0;
+    std::vector<core::SourceDay> rows;
+    if (i <= 8) rows.push_back(sighting("192.0.2.1", day, 60, 1));  // present at start, dies
+    if (i >= 10 && i <= 18) rows.push_back(sighting("192.0.2.2", day, 70, 1));  // lost: outage
+    if (i >= 5) rows.push_back(sighting("203.0.113.3", day, 80, 1));            // born day 5, alive
+    if (!rows.empty()) linker.add_day(day, rows);
+  }
+  auto lives = split_lives(linker, 3);
+  ASSERT_EQ(lives.size(), 3u);
+  std::sort(lives.begin(), lives.end(),
+            [](const Life& a, const Life& b) { return a.first_day < b.first_day; });
+  // Tracks are numbered as they appear: .1 on day 0, 203.0.113.3 on day 5, .2 on day 10.
+  EXPECT_TRUE(lives[0].left_truncated);
+  EXPECT_EQ(lives[0].state, LifeState::kDead);
+  EXPECT_EQ(lives[0].last_day, kDay0 + 8);
+  EXPECT_FALSE(lives[1].left_truncated);
+  EXPECT_EQ(lives[1].state, LifeState::kAlive);
+  EXPECT_EQ(lives[1].days_active, 22u);
+  EXPECT_EQ(lives[2].state, LifeState::kLost);
+}
+
+TEST(Lives, AbsenceDaysFollowTheData) {
+  // Returns fall tenfold per day of absence down to a floor of chance links.
+  std::vector<uint64_t> gaps{0, 1000000, 100000, 10000, 1000, 100, 10, 1, 1, 1};
+  const AbsenceChoice c = choose_absence_days(gaps, 10000, 0.001);
+  EXPECT_EQ(c.days, 5);  // returns after 6 days: 10 <= 0.001 * 10000
+  EXPECT_EQ(c.longer, 13u);
+}
+
+TEST(ActivityRecord, RoundTripAndSize) {
+  ActivityRecord r;
+  // 13 years of a device on-line 9 days out of 10.
+  for (int d = 0; d < 4749; ++d) {
+    if (d % 10 != 3) r.add(kDay0 + d);
+  }
+  r.compact();
+  EXPECT_EQ(r.days(), 4749u - 475u);
+  EXPECT_EQ(r.days_between(kDay0, kDay0 + 9), 9u);
+  const ActivityRecord back = ActivityRecord::deserialize(r.serialize());
+  EXPECT_EQ(back.days(), r.days());
+  EXPECT_EQ(back.first(), kDay0);
+  EXPECT_LT(r.serialize().size(), 2500u);  // run-compressed: 4 bytes per run
+  int runs = 0;
+  r.for_each_run([&](int32_t, int32_t) { ++runs; });
+  EXPECT_EQ(runs, 476);
+}
+
+}  // namespace
+}  // namespace iotcensus::analyze
