@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <random>
+#include <unordered_set>
 #include <vector>
 
 #include "analyze/kaplan_meier.h"
@@ -62,6 +63,32 @@ const SurvivalData& lifetimes() {
   return data;
 }
 
+// Distinct values the likelihood sees: (time, event) pairs, entry times, and the (time, entry,
+// event) triples an exact merge of whole records would keep.
+struct Shape {
+  double pairs = 0, entries = 0, triples = 0, truncated = 0;
+};
+const Shape& shape() {
+  static const Shape s = [] {
+    const SurvivalData& d = lifetimes();
+    std::unordered_set<uint64_t> pairs, triples;
+    std::unordered_set<double> entries;
+    Shape out;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      const auto t = static_cast<uint64_t>(d.time[i]), e = static_cast<uint64_t>(d.entry[i]);
+      pairs.insert(t * 2 + d.event[i]);
+      triples.insert((e * 100000 + t) * 2 + d.event[i]);
+      entries.insert(d.entry[i]);
+      if (d.entry[i] > 0) ++out.truncated;
+    }
+    out.pairs = static_cast<double>(pairs.size());
+    out.entries = static_cast<double>(entries.size());
+    out.triples = static_cast<double>(triples.size());
+    return out;
+  }();
+  return s;
+}
+
 void BM_KaplanMeier(benchmark::State& state) {
   const SurvivalData& data = lifetimes();
   for (auto _ : state) {
@@ -79,6 +106,10 @@ void BM_FitAndRankAll(benchmark::State& state) {
     if (fits.size() != all_distributions().size()) state.SkipWithError("a model failed to fit");
     benchmark::DoNotOptimize(fits.data());
   }
+  state.counters["time_event_pairs"] = shape().pairs;
+  state.counters["entry_times"] = shape().entries;
+  state.counters["triples"] = shape().triples;
+  state.counters["left_truncated"] = shape().truncated;
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * data.size()));
 }
 
