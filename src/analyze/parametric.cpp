@@ -1,5 +1,5 @@
-// Parametric survival fits by maximum likelihood with NLopt (BOBYQA, then Newton polishing),
-// observed-information standard errors and model summaries; see parametric.h and docs/lifetimes.md.
+// Parametric survival fits by maximum likelihood (the optimiser of optimize.h), observed-
+// information standard errors and model summaries; see parametric.h and docs/lifetimes.md.
 #include "analyze/parametric.h"
 
 #include <algorithm>
