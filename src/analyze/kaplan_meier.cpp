@@ -4,14 +4,27 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
-#include <numeric>
+#include <unordered_map>
 
 namespace iotcensus::analyze {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Hash of a time by its bits (callers store -0 as 0, so equal times hash equally).
+struct TimeHash {
+  std::size_t operator()(double t) const {
+    uint64_t h;
+    std::memcpy(&h, &t, sizeof h);
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    return static_cast<std::size_t>(h);
+  }
+};
 
 // First point where curve y (over times x) is <= level; NaN values are skipped, repeats of a
 // value are collapsed to its first time, and an exact hit on a flat stretch gives the midpoint.
@@ -85,38 +98,51 @@ KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& opt
   km.conf_level = options.conf_level;
   const std::size_t n = data.size();
   km.n = static_cast<int64_t>(n);
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return data.time[a] < data.time[b]; });
-  std::vector<double> sorted_time(n);
-  for (std::size_t i = 0; i < n; ++i) sorted_time[i] = data.time[order[i]];
-  std::vector<double> sorted_entry;
+  // Events and censorings per distinct time, and subjects per distinct entry time, counted in
+  // hash tables (lifetimes in whole days have few distinct values however many subjects).
+  struct Tally {
+    int64_t events = 0, censored = 0;
+  };
+  std::unordered_map<double, Tally, TimeHash> by_time;
+  for (std::size_t i = 0; i < n; ++i) {
+    Tally& t = by_time[data.time[i] == 0 ? 0.0 : data.time[i]];
+    if (data.event[i])
+      ++t.events;
+    else
+      ++t.censored;
+  }
+  std::vector<std::pair<double, Tally>> times(by_time.begin(), by_time.end());
+  std::sort(times.begin(), times.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Distinct entry times ascending, with the number of subjects entering at or after each.
+  std::vector<double> entries;
+  std::vector<int64_t> entering_from;
   if (data.has_entry()) {
-    sorted_entry = data.entry;
-    std::sort(sorted_entry.begin(), sorted_entry.end());
+    std::unordered_map<double, int64_t, TimeHash> by_entry;
+    for (double e : data.entry) ++by_entry[e == 0 ? 0.0 : e];
+    std::vector<std::pair<double, int64_t>> sorted(by_entry.begin(), by_entry.end());
+    std::sort(sorted.begin(), sorted.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    entries.resize(sorted.size());
+    entering_from.assign(sorted.size() + 1, 0);
+    for (std::size_t k = sorted.size(); k-- > 0;) {
+      entries[k] = sorted[k].first;
+      entering_from[k] = entering_from[k + 1] + sorted[k].second;
+    }
   }
 
   const double z = normal_quantile(1 - (1 - options.conf_level) / 2);
   double surv = 1, var_log = 0, cumhaz = 0, var_cumhaz = 0;
-  std::size_t i = 0;
-  while (i < n) {
-    const double t = sorted_time[i];
-    int64_t d = 0, c = 0;
-    std::size_t j = i;
-    for (; j < n && sorted_time[j] == t; ++j) {
-      if (data.event[order[j]])
-        ++d;
-      else
-        ++c;
+  std::size_t before = 0;  // subjects whose time is earlier than the current one
+  for (const auto& [t, tally] : times) {
+    const int64_t d = tally.events, c = tally.censored;
+    // At risk at t: time >= t minus those entering at or after t.
+    int64_t at_risk = static_cast<int64_t>(n - before);
+    if (!entries.empty()) {
+      const auto first_late = std::lower_bound(entries.begin(), entries.end(), t) - entries.begin();
+      at_risk -= entering_from[static_cast<std::size_t>(first_late)];
     }
-    // At risk at t: time >= t (all from index i on) minus those entering at or after t.
-    int64_t at_risk = static_cast<int64_t>(n - i);
-    if (!sorted_entry.empty()) {
-      const auto late =
-          sorted_entry.end() - std::lower_bound(sorted_entry.begin(), sorted_entry.end(), t);
-      at_risk -= static_cast<int64_t>(late);
-    }
+    before += static_cast<std::size_t>(d + c);
     km.events += d;
     if (d > 0 && at_risk > 0) {
       const double nr = static_cast<double>(at_risk), dd = static_cast<double>(d);
@@ -151,7 +177,6 @@ KaplanMeier kaplan_meier(const SurvivalData& data, const KaplanMeierOptions& opt
     row.cumhaz = cumhaz;
     row.se_cumhaz = std::sqrt(var_cumhaz);
     km.rows.push_back(row);
-    i = j;
   }
   return km;
 }

@@ -1,15 +1,14 @@
-// Parametric survival fits by maximum likelihood with NLopt (BOBYQA, then Newton polishing),
-// observed-information standard errors and model summaries; see parametric.h and docs/lifetimes.md.
+// Parametric survival fits by maximum likelihood (the optimiser of optimize.h), observed-
+// information standard errors and model summaries; see parametric.h and docs/lifetimes.md.
 #include "analyze/parametric.h"
-
-#include <nlopt.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
-#include <map>
 #include <tuple>
+#include <unordered_map>
 
 namespace iotcensus::analyze {
 namespace {
@@ -17,37 +16,78 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kLog2Pi = 1.8378770664093454836;
-constexpr double kBadObjective = 1e300;
 
-using Vector = std::vector<double>;
-using Matrix = std::vector<Vector>;
-
-// Distinct (time, entry, event) triples with their multiplicities: ties cost nothing.
+// The data reduced to what the likelihood needs. The log-likelihood is a sum over subjects of
+// log f(t) or log S(t) minus a sum of log S(entry): distinct (time, event) pairs and distinct
+// entry times with their multiplicities, so ties cost nothing (10M subjects in whole days have a
+// few thousand distinct values of each).
 struct Prepared {
-  Vector time, log_time, entry, log_entry, weight;
+  Vector time, log_time, weight;  // distinct (time, event), in (time, event) order
   std::vector<uint8_t> event;
+  Vector entry, log_entry, entry_weight;  // distinct entry times > 0, ascending
   double n = 0, events = 0;
   double mean_exposure = 1;  // sum(time - entry) / events: the exponential MLE of the mean
 };
 
+// -0 as 0, so that equal values hash equally.
+double canonical(double x) {
+  return x == 0 ? 0.0 : x;
+}
+
+struct TimeEvent {
+  double time;
+  int event;
+  bool operator==(const TimeEvent& o) const { return time == o.time && event == o.event; }
+};
+
+uint64_t mix_bits(double x) {
+  uint64_t h;
+  std::memcpy(&h, &x, sizeof h);
+  h ^= h >> 33;
+  h *= 0xFF51AFD7ED558CCDull;
+  h ^= h >> 33;
+  return h;
+}
+
+struct TimeEventHash {
+  std::size_t operator()(const TimeEvent& k) const {
+    return static_cast<std::size_t>(mix_bits(k.time) ^ static_cast<uint64_t>(k.event));
+  }
+};
+
+struct TimeHash {
+  std::size_t operator()(double t) const { return static_cast<std::size_t>(mix_bits(t)); }
+};
+
 Prepared prepare(const SurvivalData& data) {
-  std::map<std::tuple<double, double, int>, double> counts;
+  std::unordered_map<TimeEvent, double, TimeEventHash> counts;
+  std::unordered_map<double, double, TimeHash> entries;
   double exposure = 0;
   for (std::size_t i = 0; i < data.size(); ++i) {
-    counts[{data.time[i], data.entry_of(i), data.event[i]}] += 1;
-    exposure += data.time[i] - data.entry_of(i);
+    counts[{canonical(data.time[i]), data.event[i]}] += 1;
+    const double e = data.entry_of(i);
+    if (e > 0) entries[e] += 1;
+    exposure += data.time[i] - e;
   }
+  std::vector<std::pair<TimeEvent, double>> records(counts.begin(), counts.end());
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.first.time, a.first.event) < std::tie(b.first.time, b.first.event);
+  });
   Prepared p;
-  for (const auto& [key, w] : counts) {
-    const auto& [t, e, d] = key;
-    p.time.push_back(t);
-    p.log_time.push_back(t > 0 ? std::log(t) : -kInf);
-    p.entry.push_back(e);
-    p.log_entry.push_back(e > 0 ? std::log(e) : -kInf);
-    p.event.push_back(static_cast<uint8_t>(d));
+  for (const auto& [key, w] : records) {
+    p.time.push_back(key.time);
+    p.log_time.push_back(key.time > 0 ? std::log(key.time) : -kInf);
+    p.event.push_back(static_cast<uint8_t>(key.event));
     p.weight.push_back(w);
     p.n += w;
-    if (d) p.events += w;
+    if (key.event) p.events += w;
+  }
+  std::vector<std::pair<double, double>> sorted(entries.begin(), entries.end());
+  std::sort(sorted.begin(), sorted.end());
+  for (const auto& [e, w] : sorted) {
+    p.entry.push_back(e);
+    p.log_entry.push_back(std::log(e));
+    p.entry_weight.push_back(w);
   }
   p.mean_exposure = exposure / std::max(p.events, 1.0);
   return p;
@@ -192,37 +232,6 @@ LogPoint evaluate(Distribution d, const double* p, double t, double log_t) {
   return Evaluator(d, p).at(t, log_t);
 }
 
-int parameter_count(Distribution d) {
-  switch (d) {
-    case Distribution::kExponential:
-      return 1;
-    case Distribution::kExponentialMixture:
-      return 3;
-    case Distribution::kWeibullMixture:
-      return 5;
-    default:
-      return 2;
-  }
-}
-
-std::vector<std::string> parameter_names(Distribution d) {
-  switch (d) {
-    case Distribution::kExponential:
-      return {"intercept"};
-    case Distribution::kWeibull:
-    case Distribution::kLogNormal:
-    case Distribution::kLogLogistic:
-      return {"intercept", "log_scale"};
-    case Distribution::kGompertz:
-      return {"log_a", "b"};
-    case Distribution::kExponentialMixture:
-      return {"logit_p", "log_mean1", "log_mean2"};
-    case Distribution::kWeibullMixture:
-      return {"logit_p", "intercept1", "log_scale1", "intercept2", "log_scale2"};
-  }
-  return {};
-}
-
 bool needs_positive_times(Distribution d) {
   return d != Distribution::kGompertz && d != Distribution::kExponentialMixture;
 }
@@ -232,182 +241,15 @@ double log_likelihood(Distribution d, const Prepared& data, const double* p) {
   double sum = 0;
   for (std::size_t i = 0; i < data.time.size(); ++i) {
     const LogPoint at = model.at(data.time[i], data.log_time[i]);
-    double term = data.event[i] ? at.log_f : at.log_s;
-    if (data.entry[i] > 0) term -= model.at(data.entry[i], data.log_entry[i]).log_s;
-    sum += data.weight[i] * term;
+    sum += data.weight[i] * (data.event[i] ? at.log_f : at.log_s);
   }
+  // Left truncation: a subject entering at e > 0 is conditioned on S(e).
+  double truncation = 0;
+  for (std::size_t i = 0; i < data.entry.size(); ++i) {
+    truncation += data.entry_weight[i] * model.at(data.entry[i], data.log_entry[i]).log_s;
+  }
+  sum -= truncation;
   return std::isfinite(sum) ? sum : -kInf;
-}
-
-// The optimiser works on x = p / scale so that every coordinate is of order one.
-struct Problem {
-  Distribution distribution;
-  const Prepared* data;
-  Vector scale;
-  int evaluations = 0;
-  double loglik_x(const double* x) {
-    ++evaluations;
-    Vector p(scale.size());
-    for (std::size_t i = 0; i < p.size(); ++i) p[i] = x[i] * scale[i];
-    return log_likelihood(distribution, *data, p.data());
-  }
-};
-
-double nlopt_objective(unsigned n, const double* x, double* grad, void* context) {
-  (void)n;
-  (void)grad;  // derivative-free algorithm
-  const double ll = static_cast<Problem*>(context)->loglik_x(x);
-  return std::isfinite(ll) ? -ll : kBadObjective;
-}
-
-// Inverts a symmetric matrix by Gauss-Jordan elimination with pivoting; false if singular.
-bool invert(Matrix a, Matrix& inverse) {
-  const std::size_t n = a.size();
-  inverse.assign(n, Vector(n, 0));
-  for (std::size_t i = 0; i < n; ++i) inverse[i][i] = 1;
-  for (std::size_t col = 0; col < n; ++col) {
-    std::size_t pivot = col;
-    for (std::size_t r = col + 1; r < n; ++r) {
-      if (std::fabs(a[r][col]) > std::fabs(a[pivot][col])) pivot = r;
-    }
-    if (!(std::fabs(a[pivot][col]) > 1e-300)) return false;
-    std::swap(a[pivot], a[col]);
-    std::swap(inverse[pivot], inverse[col]);
-    const double div = a[col][col];
-    for (std::size_t k = 0; k < n; ++k) {
-      a[col][k] /= div;
-      inverse[col][k] /= div;
-    }
-    for (std::size_t r = 0; r < n; ++r) {
-      if (r == col || a[r][col] == 0) continue;
-      const double f = a[r][col];
-      for (std::size_t k = 0; k < n; ++k) {
-        a[r][k] -= f * a[col][k];
-        inverse[r][k] -= f * inverse[col][k];
-      }
-    }
-  }
-  return true;
-}
-
-double step_for(double x) {
-  return 1e-4 * std::max(1.0, std::fabs(x));
-}
-
-Vector gradient(Problem& problem, const Vector& x) {
-  Vector g(x.size());
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    Vector up = x, down = x;
-    const double h = step_for(x[i]);
-    up[i] += h;
-    down[i] -= h;
-    g[i] = (problem.loglik_x(up.data()) - problem.loglik_x(down.data())) / (2 * h);
-  }
-  return g;
-}
-
-// Central second differences of the log-likelihood (the observed information is -H).
-Matrix hessian(Problem& problem, const Vector& x) {
-  const std::size_t n = x.size();
-  Matrix h(n, Vector(n, 0));
-  const double f0 = problem.loglik_x(x.data());
-  for (std::size_t i = 0; i < n; ++i) {
-    const double hi = step_for(x[i]);
-    Vector up = x, down = x;
-    up[i] += hi;
-    down[i] -= hi;
-    h[i][i] = (problem.loglik_x(up.data()) - 2 * f0 + problem.loglik_x(down.data())) / (hi * hi);
-    for (std::size_t j = 0; j < i; ++j) {
-      const double hj = step_for(x[j]);
-      auto at = [&](double si, double sj) {
-        Vector y = x;
-        y[i] += si * hi;
-        y[j] += sj * hj;
-        return problem.loglik_x(y.data());
-      };
-      h[i][j] = h[j][i] = (at(1, 1) - at(1, -1) - at(-1, 1) + at(-1, -1)) / (4 * hi * hj);
-    }
-  }
-  return h;
-}
-
-struct Optimum {
-  Vector x;
-  double loglik = -kInf;
-  bool converged = false;
-};
-
-// BOBYQA from `start` within the bounds, to relative tolerance `xtol`.
-Optimum bobyqa(Problem& problem, Vector start, const Vector& lower, const Vector& upper,
-               double xtol, int max_evaluations) {
-  const auto n = static_cast<unsigned>(start.size());
-  Optimum out;
-  nlopt_opt opt = nlopt_create(NLOPT_LN_BOBYQA, n);
-  if (!opt) return out;
-  nlopt_set_lower_bounds(opt, lower.data());
-  nlopt_set_upper_bounds(opt, upper.data());
-  nlopt_set_min_objective(opt, nlopt_objective, &problem);
-  nlopt_set_xtol_rel(opt, xtol);
-  nlopt_set_ftol_rel(opt, xtol * 1e-3);
-  nlopt_set_maxeval(opt, max_evaluations);
-  Vector step(n, 0.3);
-  nlopt_set_initial_step(opt, step.data());
-  for (unsigned i = 0; i < n; ++i) start[i] = std::clamp(start[i], lower[i], upper[i]);
-  double min_value = 0;
-  const nlopt_result status = nlopt_optimize(opt, start.data(), &min_value);
-  nlopt_destroy(opt);
-  out.x = start;
-  out.loglik = problem.loglik_x(out.x.data());
-  out.converged = status > 0;
-  return out;
-}
-
-// Newton steps on the numerical gradient and Hessian, each accepted only when it helps.
-void polish(Problem& problem, Optimum& best, const Vector& lower, const Vector& upper) {
-  const std::size_t n = best.x.size();
-  for (int iteration = 0; iteration < 20 && std::isfinite(best.loglik); ++iteration) {
-    const Vector g = gradient(problem, best.x);
-    Matrix neg_h = hessian(problem, best.x), inverse;
-    for (auto& row : neg_h) {
-      for (auto& v : row) v = -v;
-    }
-    if (!invert(neg_h, inverse)) break;
-    Vector dx(n, 0);
-    double size = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      for (std::size_t j = 0; j < n; ++j) dx[i] += inverse[i][j] * g[j];
-      size = std::max(size, std::fabs(dx[i]));
-    }
-    bool improved = false;
-    for (double shrink = 1; shrink > 1e-3 && !improved; shrink /= 2) {
-      Vector trial = best.x;
-      for (std::size_t i = 0; i < n; ++i) {
-        trial[i] = std::clamp(trial[i] + shrink * dx[i], lower[i], upper[i]);
-      }
-      const double ll = problem.loglik_x(trial.data());
-      if (ll >= best.loglik) {
-        best.x = trial;
-        best.loglik = ll;
-        improved = true;
-      }
-    }
-    if (!improved || size < 1e-10) break;
-  }
-}
-
-// A coarse search from every start, then the best one refined and polished.
-Optimum maximise(Problem& problem, const std::vector<Vector>& starts, const Vector& lower,
-                 const Vector& upper, const FitOptions& options) {
-  Optimum best;
-  for (const Vector& start : starts) {
-    Optimum o = bobyqa(problem, start, lower, upper, 1e-6, options.max_evaluations);
-    if (o.loglik > best.loglik) best = o;
-  }
-  if (!std::isfinite(best.loglik)) return best;
-  Optimum fine = bobyqa(problem, best.x, lower, upper, 1e-11, options.max_evaluations);
-  if (fine.loglik >= best.loglik) best = fine;
-  polish(problem, best, lower, upper);
-  return best;
 }
 
 // Natural forms of the parameters, as functions of the fitted parameter vector.
@@ -514,8 +356,7 @@ double solve_half_life(const ParametricFit& fit) {
   return (lo + hi) / 2;
 }
 
-std::vector<Vector> starting_points(Distribution d, const Prepared& data) {
-  const double b0 = std::log(data.mean_exposure);
+std::vector<Vector> starting_points(Distribution d, double b0) {
   switch (d) {
     case Distribution::kExponential:
       return {{b0}};
@@ -587,13 +428,94 @@ double parameter(const ParametricFit& fit, const std::string& name) {
   return kNaN;
 }
 
+int parameter_count(Distribution d) {
+  switch (d) {
+    case Distribution::kExponential:
+      return 1;
+    case Distribution::kExponentialMixture:
+      return 3;
+    case Distribution::kWeibullMixture:
+      return 5;
+    default:
+      return 2;
+  }
+}
+
+std::vector<std::string> parameter_names(Distribution d) {
+  switch (d) {
+    case Distribution::kExponential:
+      return {"intercept"};
+    case Distribution::kWeibull:
+    case Distribution::kLogNormal:
+    case Distribution::kLogLogistic:
+      return {"intercept", "log_scale"};
+    case Distribution::kGompertz:
+      return {"log_a", "b"};
+    case Distribution::kExponentialMixture:
+      return {"logit_p", "log_mean1", "log_mean2"};
+    case Distribution::kWeibullMixture:
+      return {"logit_p", "intercept1", "log_scale1", "intercept2", "log_scale2"};
+  }
+  return {};
+}
+
+double model_survival(Distribution d, const double* p, double t) {
+  if (t <= 0) return 1;
+  return std::exp(evaluate(d, p, t, std::log(t)).log_s);
+}
+
+void model_survival_grid(Distribution d, const double* p, double first, double step,
+                         std::vector<double>& out) {
+  const Evaluator model(d, p);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const double t = first + step * static_cast<double>(i);
+    out[i] = t <= 0 ? 1.0 : std::exp(model.at(t, std::log(t)).log_s);
+  }
+}
+
+SearchSpace search_space(Distribution d, double typical_life) {
+  const double b0 = std::log(typical_life);
+  const int k = parameter_count(d);
+  const auto ku = static_cast<std::size_t>(k);
+  SearchSpace space;
+  space.scale.assign(ku, 1.0);
+  space.lower.resize(ku);
+  space.upper.resize(ku);
+  const std::vector<std::string> names = parameter_names(d);
+  for (std::size_t u = 0; u < ku; ++u) {
+    const std::string& name = names[u];
+    if (name.rfind("log_scale", 0) == 0) {
+      space.lower[u] = -7, space.upper[u] = 5;
+    } else if (name == "logit_p") {
+      space.lower[u] = -25, space.upper[u] = 25;
+    } else {
+      space.lower[u] = b0 - 40, space.upper[u] = b0 + 40;
+    }
+  }
+  if (d == Distribution::kGompertz) {
+    // x = (log a, b * unit) with unit the typical lifetime, so both are of order one.
+    space.scale = {1.0, 1.0 / typical_life};
+    space.lower = {-b0 - 40, -60};
+    space.upper = {-b0 + 40, 60};
+  }
+  space.starts = starting_points(d, b0);
+  return space;
+}
+
+void order_components(Distribution d, Vector& p) {
+  if (d == Distribution::kExponentialMixture && p[1] > p[2]) {
+    p = {-p[0], p[2], p[1]};
+  } else if (d == Distribution::kWeibullMixture && p[1] > p[3]) {
+    p = {-p[0], p[3], p[4], p[1], p[2]};
+  }
+}
+
 double fitted_survival(const ParametricFit& fit, double t) {
   if (t <= 0) return 1;
   Vector p;
   for (const auto& q : fit.parameters) p.push_back(q.estimate);
-  return std::exp(evaluate(fit.distribution, p.data(), t, std::log(t)).log_s);
+  return model_survival(fit.distribution, p.data(), t);
 }
-
 double fitted_hazard(const ParametricFit& fit, double t) {
   Vector p;
   for (const auto& q : fit.parameters) p.push_back(q.estimate);
@@ -610,95 +532,13 @@ double mean_residual_life(const ParametricFit& fit, double t) {
   return survival_integral(fit, t, length) / s;
 }
 
-core::Result<ParametricFit> fit_parametric(const SurvivalData& data, Distribution distribution,
-                                           const FitOptions& options) {
-  const std::string where = data.source.empty() ? "survival data" : data.source;
-  if (auto ok = validate(data); !ok) return ok.error();
-  if (data.size() == 0) return core::make_error(core::ErrorCode::kUsage, where + ": no subjects");
-  const Prepared prepared = prepare(data);
-  if (prepared.events == 0) {
-    return core::make_error(core::ErrorCode::kUsage, where + ": no events, nothing to fit");
-  }
-  if (needs_positive_times(distribution)) {
-    for (double t : prepared.time) {
-      if (!(t > 0)) {
-        return core::make_error(core::ErrorCode::kUsage,
-                                where + ": " + distribution_name(distribution) +
-                                    " needs times > 0 (found " + std::to_string(t) + ")");
-      }
-    }
-  }
-  const int k = parameter_count(distribution);
-  const double b0 = std::log(prepared.mean_exposure);
-  Problem problem{distribution, &prepared, Vector(static_cast<std::size_t>(k), 1.0)};
-  Vector lower(static_cast<std::size_t>(k)), upper(static_cast<std::size_t>(k));
-  const std::vector<std::string> names = parameter_names(distribution);
-  for (int i = 0; i < k; ++i) {
-    const auto u = static_cast<std::size_t>(i);
-    const std::string& name = names[u];
-    if (name.rfind("log_scale", 0) == 0) {
-      lower[u] = -7, upper[u] = 5;
-    } else if (name == "logit_p") {
-      lower[u] = -25, upper[u] = 25;
-    } else {
-      lower[u] = b0 - 40, upper[u] = b0 + 40;
-    }
-  }
-  if (distribution == Distribution::kGompertz) {
-    // x = (log a, b * unit) with unit the mean exposure per event, so both are of order one.
-    const double unit = prepared.mean_exposure;
-    problem.scale = {1.0, 1.0 / unit};
-    lower = {-b0 - 40, -60};
-    upper = {-b0 + 40, 60};
-  }
-  std::vector<Vector> starts = starting_points(distribution, prepared);
-  if (distribution == Distribution::kWeibullMixture) {
-    // Begin where the exponential mixture (shape 1 in both parts) ends.
-    auto exp_mix = fit_parametric(data, Distribution::kExponentialMixture, options);
-    if (exp_mix) {
-      const auto& q = exp_mix->parameters;
-      starts.insert(starts.begin(), {q[0].estimate, q[1].estimate, 0.0, q[2].estimate, 0.0});
-    }
-  }
-  Optimum best = maximise(problem, starts, lower, upper, options);
-  if (!std::isfinite(best.loglik)) {
-    return core::make_error(core::ErrorCode::kUsage,
-                            where + ": " + distribution_name(distribution) + " fit failed");
-  }
-  // Put the shorter-lived mixture component first.
-  if (distribution == Distribution::kExponentialMixture && best.x[1] > best.x[2]) {
-    best.x = {-best.x[0], best.x[2], best.x[1]};
-  } else if (distribution == Distribution::kWeibullMixture && best.x[1] > best.x[3]) {
-    best.x = {-best.x[0], best.x[3], best.x[4], best.x[1], best.x[2]};
-  }
-
+ParametricFit describe_fit(Distribution distribution, const Vector& p, const Matrix& covariance) {
   ParametricFit fit;
   fit.distribution = distribution;
-  fit.n_parameters = k;
-  fit.n = static_cast<int64_t>(prepared.n);
-  fit.events = static_cast<int64_t>(prepared.events);
-  fit.log_likelihood = problem.loglik_x(best.x.data());
-  fit.aic = -2 * fit.log_likelihood + 2 * k;
-  fit.bic = -2 * fit.log_likelihood + k * std::log(prepared.n);
-  Matrix neg_h = hessian(problem, best.x), cov_x;
-  for (auto& row : neg_h) {
-    for (auto& v : row) v = -v;
-  }
-  bool positive_definite = invert(neg_h, cov_x);
-  for (int i = 0; i < k && positive_definite; ++i) {
-    positive_definite = cov_x[static_cast<std::size_t>(i)][static_cast<std::size_t>(i)] > 0;
-  }
-  fit.converged = best.converged && positive_definite;
-  const auto ku = static_cast<std::size_t>(k);
-  Vector p(ku);
-  fit.covariance.assign(ku, Vector(ku, kNaN));
-  for (std::size_t i = 0; i < ku; ++i) {
-    p[i] = best.x[i] * problem.scale[i];
-    for (std::size_t j = 0; j < ku; ++j) {
-      if (positive_definite)
-        fit.covariance[i][j] = cov_x[i][j] * problem.scale[i] * problem.scale[j];
-    }
-  }
+  const std::size_t ku = p.size();
+  fit.n_parameters = static_cast<int>(ku);
+  fit.covariance = covariance;
+  const std::vector<std::string> names = parameter_names(distribution);
   for (std::size_t i = 0; i < ku; ++i) {
     fit.parameters.push_back({names[i], p[i], std::sqrt(fit.covariance[i][i])});
   }
@@ -725,7 +565,7 @@ core::Result<ParametricFit> fit_parametric(const SurvivalData& data, Distributio
     case Distribution::kWeibull:
     case Distribution::kLogNormal:
     case Distribution::kLogLogistic: {
-      const double log_sigma = k > 1 ? p[1] : 0.0;
+      const double log_sigma = ku > 1 ? p[1] : 0.0;
       fit.mean_life = location_scale_mean(distribution, p[0], log_sigma);
       // Median of W: log(log 2) for the extreme-value law, 0 for the symmetric ones.
       const bool ev =
@@ -764,12 +604,94 @@ core::Result<ParametricFit> fit_parametric(const SurvivalData& data, Distributio
   return fit;
 }
 
+namespace {
+
+// Fits one model to records already merged (fit_and_rank merges once for every model).
+core::Result<ParametricFit> fit_prepared(const Prepared& prepared, const std::string& where,
+                                         Distribution distribution, const FitOptions& options) {
+  if (prepared.events == 0) {
+    return core::make_error(core::ErrorCode::kUsage, where + ": no events, nothing to fit");
+  }
+  if (needs_positive_times(distribution)) {
+    for (double t : prepared.time) {
+      if (!(t > 0)) {
+        return core::make_error(core::ErrorCode::kUsage,
+                                where + ": " + distribution_name(distribution) +
+                                    " needs times > 0 (found " + std::to_string(t) + ")");
+      }
+    }
+  }
+  const int k = parameter_count(distribution);
+  const auto ku = static_cast<std::size_t>(k);
+  // The optimiser works on x = p / scale so that every coordinate is of order one.
+  SearchSpace space = search_space(distribution, prepared.mean_exposure);
+  Vector p(ku);
+  Objective loglik{[&](const double* x) {
+    for (std::size_t i = 0; i < ku; ++i) p[i] = x[i] * space.scale[i];
+    return log_likelihood(distribution, prepared, p.data());
+  }};
+  if (distribution == Distribution::kWeibullMixture) {
+    // Begin where the exponential mixture (shape 1 in both parts) ends.
+    auto exp_mix = fit_prepared(prepared, where, Distribution::kExponentialMixture, options);
+    if (exp_mix) {
+      const auto& q = exp_mix->parameters;
+      space.starts.insert(space.starts.begin(),
+                          {q[0].estimate, q[1].estimate, 0.0, q[2].estimate, 0.0});
+    }
+  }
+  Optimum best = maximise(loglik, space.starts, space.lower, space.upper, options.max_evaluations);
+  if (!std::isfinite(best.value)) {
+    return core::make_error(core::ErrorCode::kUsage,
+                            where + ": " + distribution_name(distribution) + " fit failed");
+  }
+  // Put the shorter-lived mixture component first (the scale is 1 for mixtures: x = p).
+  order_components(distribution, best.x);
+
+  const double ll = loglik(best.x.data());
+  Matrix cov_x;
+  const bool positive_definite = covariance_from_hessian(hessian(loglik, best.x), cov_x);
+  Matrix covariance(ku, Vector(ku, kNaN));
+  for (std::size_t i = 0; i < ku; ++i) {
+    p[i] = best.x[i] * space.scale[i];
+    for (std::size_t j = 0; j < ku; ++j) {
+      if (positive_definite) covariance[i][j] = cov_x[i][j] * space.scale[i] * space.scale[j];
+    }
+  }
+  ParametricFit fit = describe_fit(distribution, p, covariance);
+  fit.n = static_cast<int64_t>(prepared.n);
+  fit.events = static_cast<int64_t>(prepared.events);
+  fit.log_likelihood = ll;
+  fit.aic = -2 * fit.log_likelihood + 2 * k;
+  fit.bic = -2 * fit.log_likelihood + k * std::log(prepared.n);
+  fit.converged = best.converged && positive_definite;
+  return fit;
+}
+
+core::Result<Prepared> checked(const SurvivalData& data, const std::string& where) {
+  if (auto ok = validate(data); !ok) return ok.error();
+  if (data.size() == 0) return core::make_error(core::ErrorCode::kUsage, where + ": no subjects");
+  return prepare(data);
+}
+
+}  // namespace
+
+core::Result<ParametricFit> fit_parametric(const SurvivalData& data, Distribution distribution,
+                                           const FitOptions& options) {
+  const std::string where = data.source.empty() ? "survival data" : data.source;
+  auto prepared = checked(data, where);
+  if (!prepared) return prepared.error();
+  return fit_prepared(*prepared, where, distribution, options);
+}
+
 std::vector<ParametricFit> fit_and_rank(const SurvivalData& data,
                                         const std::vector<Distribution>& models,
                                         const FitOptions& options) {
   std::vector<ParametricFit> fits;
+  const std::string where = data.source.empty() ? "survival data" : data.source;
+  auto prepared = checked(data, where);
+  if (!prepared) return fits;
   for (Distribution d : models) {
-    auto fit = fit_parametric(data, d, options);
+    auto fit = fit_prepared(*prepared, where, d, options);
     if (fit) fits.push_back(std::move(*fit));
   }
   std::stable_sort(fits.begin(), fits.end(),

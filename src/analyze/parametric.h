@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "analyze/optimize.h"
+
 #include "analyze/survival_data.h"
 #include "core/error.h"
 
@@ -61,6 +63,33 @@ double fitted_hazard(const ParametricFit& fit, double t);
 double mean_residual_life(const ParametricFit& fit, double t);
 // The estimate of a parameter in `parameters` or `natural` by name (NaN when absent).
 double parameter(const ParametricFit& fit, const std::string& name);
+
+// The parameters a model is fitted over, named and ordered as in ParametricFit::parameters.
+int parameter_count(Distribution d);
+std::vector<std::string> parameter_names(Distribution d);
+
+// S(t) of model d at parameters p (ParametricFit::parameters order; 1 for t <= 0): the one
+// formula behind every fit, fitted_survival and the population curves.
+double model_survival(Distribution d, const double* p, double t);
+// S(first), S(first + step), ... into every element of `out`, unpacking p once.
+void model_survival_grid(Distribution d, const double* p, double first, double step,
+                         std::vector<double>& out);
+
+// Where the fits search, for data whose typical lifetime is about `typical_life`: bounds and
+// starting points on the optimiser's coordinates x, and the scale with p = x * scale.
+struct SearchSpace {
+  std::vector<Vector> starts;
+  Vector lower, upper, scale;
+};
+SearchSpace search_space(Distribution d, double typical_life);
+
+// Mixtures: puts the shorter-lived component first (swaps components, negates logit_p).
+void order_components(Distribution d, Vector& p);
+
+// The fit of model d at parameters p with their covariance (from any estimator): parameters
+// with standard errors, natural forms with delta-method errors, half_life and mean_life. The
+// caller fills log_likelihood, n_parameters, n, events, aic, bic and converged.
+ParametricFit describe_fit(Distribution d, const Vector& p, const Matrix& covariance);
 
 struct FitOptions {
   int max_evaluations = 20000;

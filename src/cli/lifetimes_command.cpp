@@ -1,14 +1,23 @@
 // `iotcensus lifetimes --from-csv FILE --time COL --event COL [--entry COL] [--group COL]`:
 // Kaplan-Meier, median, restricted mean, log-rank and ranked parametric fits of a data set.
+// `iotcensus lifetimes --population-csv FILE [--births-csv FILE] [--project-below X]`: the
+// straight line and population curves fitted to daily counts, with projections.
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
+#include <cmath>
+#include <limits>
+
+#include "analyze/daily_series.h"
 #include "analyze/kaplan_meier.h"
+#include "analyze/linear_decline.h"
 #include "analyze/log_rank.h"
 #include "analyze/parametric.h"
+#include "analyze/population_curve.h"
+#include "analyze/population_projection.h"
 #include "analyze/survival_data.h"
 #include "cli/commands.h"
 #include "report/lifetimes_report.h"
@@ -23,7 +32,85 @@ struct LifetimesOptions {
   std::string models = "all";
   std::string format = "table";
   double conf_level = 0.95;
+  // Population series mode.
+  std::string population_csv;
+  std::string births_csv;
+  double project_below = std::numeric_limits<double>::quiet_NaN();
+  int64_t project_days = 3650;
+  int64_t project_step = 365;
+  int draws = 1000;
+  bool fit_share = false;
 };
+
+int run_population(const LifetimesOptions& o, const std::vector<analyze::Distribution>& models,
+                   report::Format format) {
+  auto population = analyze::load_daily_series_csv(o.population_csv, "count");
+  if (!population) {
+    std::cerr << "iotcensus lifetimes: " << population.error().message << "\n";
+    return 1;
+  }
+  report::PopulationReport r;
+  r.source = o.population_csv;
+  r.population = *population;
+  r.below = o.project_below;
+  r.conf_level = o.conf_level;
+  r.draws = o.draws;
+  analyze::DailySeries births;
+  if (!o.births_csv.empty()) {
+    auto b = analyze::load_daily_series_csv(o.births_csv, "births");
+    if (!b) {
+      std::cerr << "iotcensus lifetimes: " << b.error().message << "\n";
+      return 1;
+    }
+    births = *b;
+    if (births.dates != r.population.dates) {
+      std::cerr << fmt::format(
+          "iotcensus lifetimes: {} and {}: one gives dates and the other day numbers\n",
+          o.population_csv, o.births_csv);
+      return 1;
+    }
+    r.births_source = o.births_csv;
+  }
+  auto line = analyze::fit_linear_decline(r.population);
+  if (line) r.line = *line;
+  if (!o.births_csv.empty() && !models.empty()) {
+    analyze::PopulationCurveOptions options;
+    options.fit_share = o.fit_share;
+    r.curves = analyze::fit_population_curves(r.population, births, models, options);
+    if (r.curves.empty()) {
+      // Report why with the first model's error.
+      auto fit = analyze::fit_population_curve(r.population, births, models.front(), options);
+      std::cerr << "iotcensus lifetimes: "
+                << (fit ? std::string("no population curve could be fitted") : fit.error().message)
+                << "\n";
+      return 1;
+    }
+  }
+  if (!r.line && r.curves.empty()) {
+    std::cerr << "iotcensus lifetimes: " << line.error().message << "\n";
+    return 1;
+  }
+  r.ranking = analyze::rank_population_models(r.line ? &*r.line : nullptr, r.curves);
+  analyze::ProjectionOptions projection;
+  projection.below = o.project_below;
+  projection.horizon_days = o.project_days;
+  projection.step_days = o.project_step;
+  projection.conf_level = o.conf_level;
+  projection.draws = o.draws;
+  for (const auto& row : r.ranking) {
+    if (row.model == "linear") {
+      r.projections.push_back(analyze::project_linear(*r.line, r.population, projection));
+      continue;
+    }
+    for (const auto& c : r.curves) {
+      if (row.model == analyze::distribution_name(c.distribution())) {
+        r.projections.push_back(analyze::project_population(c, r.population, births, projection));
+      }
+    }
+  }
+  report::write_population(std::cout, r, format);
+  return 0;
+}
 
 int run_lifetimes(const LifetimesOptions& o) {
   const auto parsed_format = report::parse_format(o.format);
@@ -49,6 +136,23 @@ int run_lifetimes(const LifetimesOptions& o) {
       models.push_back(d.value());
       rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
     }
+  }
+  if (!o.population_csv.empty()) {
+    if (!o.csv.empty()) {
+      std::cerr << "iotcensus lifetimes: give --from-csv or --population-csv, not both\n";
+      return 2;
+    }
+    return run_population(o, models, format);
+  }
+  if (o.csv.empty() || o.columns.time.empty() || o.columns.event.empty()) {
+    std::cerr << "iotcensus lifetimes: --from-csv FILE --time COL --event COL, or "
+                 "--population-csv FILE, is required\n";
+    return 2;
+  }
+  if (!o.births_csv.empty() || !std::isnan(o.project_below)) {
+    std::cerr << "iotcensus lifetimes: --births-csv and --project-below go with "
+                 "--population-csv\n";
+    return 2;
   }
   auto data = analyze::load_survival_csv(o.csv, o.columns);
   if (!data) {
@@ -83,18 +187,38 @@ int run_lifetimes(const LifetimesOptions& o) {
 Command add_lifetimes_command(CLI::App& app) {
   auto o = std::make_shared<LifetimesOptions>();
   auto* sub = app.add_subcommand(
-      "lifetimes", "Survival analysis (Kaplan-Meier, log-rank, parametric fits) of lifetimes");
-  sub->add_option("--from-csv", o->csv, "CSV file with a header row")->required();
-  sub->add_option("--time", o->columns.time, "Column of lifetimes (or exit times)")->required();
-  sub->add_option("--event", o->columns.event, "Column of event flags (1/0, TRUE/FALSE, R's 2/1)")
-      ->required();
+      "lifetimes",
+      "Survival analysis (Kaplan-Meier, log-rank, parametric fits) of lifetimes, or population "
+      "curves and projections of daily counts");
+  sub->add_option("--from-csv", o->csv, "CSV file of lifetimes with a header row");
+  sub->add_option("--time", o->columns.time, "Column of lifetimes (or exit times)");
+  sub->add_option("--event", o->columns.event, "Column of event flags (1/0, TRUE/FALSE, R's 2/1)");
   sub->add_option("--entry", o->columns.entry, "Column of entry times (left truncation)");
   sub->add_option("--group", o->columns.group, "Column of group labels (log-rank test)");
   sub->add_option("--models", o->models,
                   "all, none, or a comma list of exponential, weibull, lognormal, loglogistic, "
                   "gompertz, exponential-mixture, weibull-mixture")
       ->capture_default_str();
-  sub->add_option("--format", o->format, "table, csv (Kaplan-Meier table) or json")
+  sub->add_option("--population-csv", o->population_csv,
+                  "CSV of devices alive or online per day (columns day,count; day YYYY-MM-DD or "
+                  "a number): fit the straight line and, with --births-csv, population curves");
+  sub->add_option("--births-csv", o->births_csv,
+                  "CSV of births per day (columns day,births), for the population curves");
+  sub->add_option("--project-below", o->project_below,
+                  "Project when fewer than X devices remain (with an interval)");
+  sub->add_option("--project-days", o->project_days, "Days to project past the last day")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{0}, int64_t{36525}));
+  sub->add_option("--project-step", o->project_step, "Days between projected points")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, int64_t{36525}));
+  sub->add_option("--draws", o->draws, "Parameter draws behind the projection intervals")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  sub->add_flag("--fit-share", o->fit_share,
+                "Also fit the share c of living devices the counts see (N = c * births (*) S)");
+  sub->add_option("--format", o->format,
+                  "table, csv (Kaplan-Meier table, or the population per day) or json")
       ->capture_default_str();
   sub->add_option("--conf-level", o->conf_level, "Confidence level of the intervals")
       ->capture_default_str()

@@ -1,3 +1,4 @@
+// Lifetime and population-series reports in the three output formats; see lifetimes_report.h.
 #include "report/lifetimes_report.h"
 
 #include <fmt/format.h>
@@ -134,6 +135,209 @@ void write_table(std::ostream& out, const LifetimesReport& r) {
   }
 }
 
+// A day as the series wrote it (date or number); null when undefined or never.
+nlohmann::json day_json(double day, bool dates) {
+  if (!std::isfinite(day)) return nullptr;
+  const auto d = static_cast<int64_t>(day);
+  if (dates) return analyze::format_day(d, true);
+  return d;
+}
+
+std::string day_text(double day, bool dates) {
+  if (std::isnan(day)) return "NA";
+  if (std::isinf(day)) return "never";
+  return analyze::format_day(static_cast<int64_t>(day), dates);
+}
+
+nlohmann::json parameters_json(const std::vector<analyze::Parameter>& ps) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : ps) {
+    out.push_back(
+        {{"name", p.name}, {"estimate", number(p.estimate)}, {"std_error", number(p.std_error)}});
+  }
+  return out;
+}
+
+nlohmann::json projection_json(const analyze::Projection& p, bool dates) {
+  nlohmann::json points = nlohmann::json::array();
+  for (const auto& pt : p.points) {
+    points.push_back({{"day", day_json(static_cast<double>(pt.day), dates)},
+                      {"count", number(pt.count)},
+                      {"lower", number(pt.lower)},
+                      {"upper", number(pt.upper)}});
+  }
+  nlohmann::json j = {{"points", points}};
+  if (!std::isnan(p.crossing.threshold)) {
+    j["below"] = {{"threshold", p.crossing.threshold},
+                  {"day", day_json(p.crossing.day, dates)},
+                  {"never", std::isinf(p.crossing.day)},
+                  {"lower", day_json(p.crossing.lower, dates)},
+                  {"upper", day_json(p.crossing.upper, dates)},
+                  {"draws", p.crossing.draws},
+                  {"draws_never", p.crossing.never}};
+  }
+  return j;
+}
+
+const analyze::Projection* projection_of(const PopulationReport& r, const std::string& model) {
+  for (const auto& p : r.projections) {
+    if (p.model == model) return &p;
+  }
+  return nullptr;
+}
+
+void write_population_json(std::ostream& out, const PopulationReport& r) {
+  const bool dates = r.population.dates;
+  nlohmann::json j;
+  j["source"] = r.source;
+  j["births_source"] = r.births_source;
+  j["days"] = r.population.size();
+  j["first_day"] = day_json(static_cast<double>(r.population.day.front()), dates);
+  j["last_day"] = day_json(static_cast<double>(r.population.day.back()), dates);
+  j["dates"] = dates;
+  j["conf_level"] = r.conf_level;
+  j["draws"] = r.draws;
+  auto projection = [&](const std::string& model) -> nlohmann::json {
+    const analyze::Projection* p = projection_of(r, model);
+    return p ? projection_json(*p, dates) : nlohmann::json(nullptr);
+  };
+  if (r.line) {
+    const auto& l = *r.line;
+    j["linear"] = {{"model", "linear"},
+                   {"intercept", number(l.intercept)},
+                   {"intercept_std_error", number(l.intercept_std_error)},
+                   {"slope", number(l.slope)},
+                   {"slope_std_error", number(l.slope_std_error)},
+                   {"rss", number(l.rss)},
+                   {"sigma", number(l.sigma)},
+                   {"r_squared", number(l.r_squared)},
+                   {"log_likelihood", number(l.log_likelihood)},
+                   {"n_parameters", l.n_parameters},
+                   {"aic", number(l.aic)},
+                   {"bic", number(l.bic)},
+                   {"zero_day", day_json(std::round(l.zero_day), dates)},
+                   {"zero_day_exact", number(l.zero_day)},
+                   {"zero_day_std_error", number(l.zero_day_std_error)},
+                   {"projection", projection("linear")}};
+  }
+  auto& models = j["models"] = nlohmann::json::array();
+  for (const auto& c : r.curves) {
+    const std::string name = analyze::distribution_name(c.distribution());
+    models.push_back({{"model", name},
+                      {"parameters", parameters_json(c.survival.parameters)},
+                      {"natural_parameters", parameters_json(c.survival.natural)},
+                      {"share", number(c.share)},
+                      {"share_fitted", c.share_fitted},
+                      {"share_std_error", number(c.share_std_error)},
+                      {"rss", number(c.rss)},
+                      {"sigma", number(c.sigma)},
+                      {"log_likelihood", number(c.log_likelihood)},
+                      {"n_parameters", c.n_parameters},
+                      {"aic", number(c.aic)},
+                      {"bic", number(c.bic)},
+                      {"half_life", number(c.survival.half_life)},
+                      {"mean_life", number(c.survival.mean_life)},
+                      {"converged", c.converged},
+                      {"projection", projection(name)}});
+  }
+  auto& ranking = j["ranking"] = nlohmann::json::array();
+  for (const auto& row : r.ranking) {
+    ranking.push_back({{"model", row.model},
+                       {"n_parameters", row.n_parameters},
+                       {"log_likelihood", number(row.log_likelihood)},
+                       {"aic", number(row.aic)},
+                       {"bic", number(row.bic)},
+                       {"delta_aic", number(row.delta_aic)}});
+  }
+  out << j.dump(2) << "\n";
+}
+
+// Observed days with the best model's fitted value, then its projected days with intervals.
+void write_population_csv(std::ostream& out, const PopulationReport& r) {
+  const bool dates = r.population.dates;
+  out << "day,observed,model,fitted,lower,upper\n";
+  if (r.ranking.empty()) return;
+  const std::string best = r.ranking.front().model;
+  const std::vector<double>* fitted = nullptr;
+  for (const auto& c : r.curves) {
+    if (best == analyze::distribution_name(c.distribution())) fitted = &c.fitted;
+  }
+  for (std::size_t i = 0; i < r.population.size(); ++i) {
+    const double f =
+        fitted ? (*fitted)[i]
+               : (r.line ? r.line->at(static_cast<double>(r.population.day[i])) : std::nan(""));
+    fmt::print(out, "{},{},{},{},NA,NA\n", analyze::format_day(r.population.day[i], dates),
+               text(r.population.value[i]), best, text(f));
+  }
+  if (const analyze::Projection* p = projection_of(r, best)) {
+    for (const auto& pt : p->points) {
+      if (pt.day <= r.population.day.back()) continue;
+      fmt::print(out, "{},NA,{},{},{},{}\n", analyze::format_day(pt.day, dates), best,
+                 text(pt.count), text(pt.lower), text(pt.upper));
+    }
+  }
+}
+
+void write_population_table(std::ostream& out, const PopulationReport& r) {
+  const bool dates = r.population.dates;
+  const int level = static_cast<int>(std::lround(100 * r.conf_level));
+  fmt::print(out, "population series {}: {} days, {} to {}{}\n", r.source, r.population.size(),
+             analyze::format_day(r.population.day.front(), dates),
+             analyze::format_day(r.population.day.back(), dates),
+             r.births_source.empty() ? " (no births series: straight line only)"
+                                     : ", births from " + r.births_source);
+  if (r.line) {
+    const auto& l = *r.line;
+    fmt::print(out,
+               "straight line: N(t) = a + b t, t the day number{}: a = {} (se {}), b = {} per day "
+               "(se {}); reaches 0 on {} (se {} days)\n",
+               dates ? " (days since 1970-01-01)" : "", text(l.intercept),
+               text(l.intercept_std_error), text(l.slope), text(l.slope_std_error),
+               day_text(std::round(l.zero_day), dates), text(l.zero_day_std_error));
+  }
+  const bool ask = !std::isnan(r.below);
+  out << "\n";
+  fmt::print(out, "{:<22} {:>4} {:>14} {:>14} {:>10}", "model (best AIC first)", "k", "loglik",
+             "AIC", "dAIC");
+  if (ask) {
+    fmt::print(out, " {:>12} {:>25}", fmt::format("< {}", text(r.below)),
+               fmt::format("{}% interval", level));
+  }
+  out << "\n";
+  for (const auto& row : r.ranking) {
+    fmt::print(out, "{:<22} {:>4} {:>14.8g} {:>14.8g} {:>10.4g}", row.model, row.n_parameters,
+               row.log_likelihood, row.aic, row.delta_aic);
+    const analyze::Projection* p = projection_of(r, row.model);
+    if (ask && p) {
+      fmt::print(out, " {:>12} {:>25}", day_text(p->crossing.day, dates),
+                 fmt::format("{} - {}", day_text(p->crossing.lower, dates),
+                             day_text(p->crossing.upper, dates)));
+    }
+    out << "\n";
+  }
+  for (const auto& c : r.curves) {
+    fmt::print(out, "\n{}: half-life {} days, mean life {} days{}\n",
+               analyze::distribution_name(c.distribution()), text(c.survival.half_life),
+               text(c.survival.mean_life),
+               c.share_fitted
+                   ? fmt::format(", share {} (se {})", text(c.share), text(c.share_std_error))
+                   : "");
+    for (const auto& q : c.survival.parameters) {
+      fmt::print(out, "  {:<12} {:>14} (se {})\n", q.name, text(q.estimate), text(q.std_error));
+    }
+  }
+  if (r.ranking.empty()) return;
+  if (const analyze::Projection* p = projection_of(r, r.ranking.front().model)) {
+    fmt::print(out, "\nprojection ({}, {}% intervals from {} parameter draws)\n", p->model, level,
+               r.draws);
+    fmt::print(out, "{:>12} {:>14} {:>14} {:>14}\n", "day", "count", "lower", "upper");
+    for (const auto& pt : p->points) {
+      fmt::print(out, "{:>12} {:>14.8g} {:>14.8g} {:>14.8g}\n", analyze::format_day(pt.day, dates),
+                 pt.count, pt.lower, pt.upper);
+    }
+  }
+}
+
 }  // namespace
 
 void write_lifetimes(std::ostream& out, const LifetimesReport& report, Format format) {
@@ -146,6 +350,20 @@ void write_lifetimes(std::ostream& out, const LifetimesReport& report, Format fo
       break;
     case Format::kTable:
       write_table(out, report);
+      break;
+  }
+}
+
+void write_population(std::ostream& out, const PopulationReport& report, Format format) {
+  switch (format) {
+    case Format::kJson:
+      write_population_json(out, report);
+      break;
+    case Format::kCsv:
+      write_population_csv(out, report);
+      break;
+    case Format::kTable:
+      write_population_table(out, report);
       break;
   }
 }
