@@ -22,10 +22,8 @@ constexpr int64_t kRing = 512;  // seconds held in buckets; later requests wait 
 
 struct Stream {
   Segment seg;
-  core::Address src;
-  core::Address dst;
   uint32_t id = 0;
-  uint8_t ttl = 64;
+  FrameTemplate frame;  // source, destination and TTL of every request of the stream
 };
 
 struct Entry {
@@ -70,6 +68,20 @@ class Calendar {
   int64_t block_ = 0;
 };
 
+// Sorts one second's entries by (time, stream) as 64-bit keys, the nanoseconds within the second
+// above the stream number: the same order as Entry's, with cheaper comparisons.
+void sort_second(std::vector<Entry>& entries, int64_t sec, std::vector<uint64_t>& keys) {
+  const int64_t base = sec * kNs;
+  keys.resize(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    keys[i] = static_cast<uint64_t>(entries[i].t - base) << 32 | entries[i].stream;
+  }
+  std::sort(keys.begin(), keys.end());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    entries[i] = {base + static_cast<int64_t>(keys[i] >> 32), static_cast<uint32_t>(keys[i])};
+  }
+}
+
 }  // namespace
 
 core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& book, int64_t from_ns,
@@ -81,6 +93,7 @@ core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& bo
   DayPlan plan;
   std::vector<Stream> streams;
   std::vector<Entry> batch;
+  std::vector<uint64_t> keys;
   std::priority_queue<Entry, std::vector<Entry>, std::greater<Entry>> same;
   Calendar cal;
   const bool any_outage = !sc.vantage.outages.empty();
@@ -105,15 +118,12 @@ core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& bo
           const uint64_t w = schedule.recorded(s, lo, hi);
           if (w == 0) continue;
           written += w;
-          Stream st;
+          Stream& st = streams.emplace_back();
           st.seg = s;
           st.seg.end_ns = std::min(s.end_ns, hi);
-          st.src = src;
-          st.dst = dst;
           st.id = id;
-          st.ttl = static_cast<uint8_t>(40 + mix64(d.slot) % 25);
-          cal.push({s.time_of(s.index_at_or_after(lo)), static_cast<uint32_t>(streams.size())});
-          streams.push_back(st);
+          st.frame = FrameTemplate(src, dst, static_cast<uint8_t>(40 + mix64(d.slot) % 25));
+          cal.push({s.time_of(s.index_at_or_after(lo)), static_cast<uint32_t>(streams.size() - 1)});
         }
       }
       if (truth) truth->add(d, plan, recorded, written);
@@ -124,7 +134,7 @@ core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& bo
       for (int64_t sec = block; sec < block + kRing && sec * kNs < hi; ++sec) {
         batch.swap(cal.bucket(sec));
         cal.bucket(sec).clear();
-        std::sort(batch.begin(), batch.end());
+        sort_second(batch, sec, keys);
         size_t i = 0;
         while (i < batch.size() || !same.empty()) {
           Entry e;
@@ -137,15 +147,10 @@ core::Result<SweepStats> write_capture(const Schedule& schedule, AddressBook& bo
           const Stream& st = streams[e.stream];
           if (!any_outage || !schedule.in_outage(e.t)) {
             const auto ntp = schedule.request(st.id, e.t);
-            FrameFields f;
-            f.src = st.src;
-            f.dst = st.dst;
-            f.src_port = schedule.port_of(st.id, st.seg, e.t);
-            f.ip_id = static_cast<uint16_t>(mix64(static_cast<uint64_t>(e.t) ^ st.id));
-            f.ttl = st.ttl;
-            f.ntp = ntp.data();
+            const uint16_t port = schedule.port_of(st.id, st.seg, e.t);
+            const auto ip_id = static_cast<uint16_t>(mix64(static_cast<uint64_t>(e.t) ^ st.id));
             uint8_t* p = out.begin_record(e.t, kMaxFrame);
-            out.commit(write_request_frame(p, f));
+            out.commit(st.frame.write(p, port, ip_id, ntp.data()));
             ++stats.packets;
           }
           const int64_t next = e.t + st.seg.interval_ns;
