@@ -1,5 +1,5 @@
 // Google Benchmark for Crypto-PAn: addresses/second on 1M distinct clustered IPv4 sources
-// (~20k /24s) and IPv6 sources (~20k /64s), with a cold cache, a warm cache and no cache.
+// (~20k /24s) and IPv6 sources (~20k /64s), cold, warm and without cache; one by one and batched.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/address.h"
 #include "privacy/crypto_pan.h"
 
 namespace {
@@ -99,6 +100,22 @@ const std::vector<std::array<std::uint8_t, 16>>& clustered_v6() {
   return addresses;
 }
 
+// The ingest bench's mix (bench/make_ntp_capture): 950,000 IPv4 sources from the clustered set
+// and 50,000 IPv6 sources, as core::Address in random order.
+const std::vector<iotcensus::core::Address>& mixed_sources() {
+  static const std::vector<iotcensus::core::Address> addresses = [] {
+    std::vector<iotcensus::core::Address> out;
+    const auto& v4 = clustered_v4();
+    const auto& v6 = clustered_v6();
+    for (std::size_t i = 0; i < kDistinctSources; ++i) {
+      out.push_back(i % 20 == 19 ? iotcensus::core::Address::from_bytes(v6[i])
+                                 : iotcensus::core::Address::from_v4(v4[i]));
+    }
+    return out;
+  }();
+  return addresses;
+}
+
 // items_per_second is per CPU second of the single benchmark thread, i.e. per core (CPU time
 // rather than wall time so that other load on the machine does not count against us).
 void report(benchmark::State& state, const CryptoPanStats& before, const CryptoPanStats& after,
@@ -116,9 +133,18 @@ enum class Cold { kFreshObject, kClearedCache };
 // Each iteration anonymizes every address once, starting from an empty cache: either a new
 // object (the cache memory is untouched, so page faults are part of the cost) or the same object
 // after clear_cache() (cache memory already mapped).
-template <typename Address, typename Fn>
+// One pass over all addresses, one by one (single) or in one call (batch).
+template <typename Fn>
+auto one_by_one(Fn anonymize) {
+  return [anonymize](CryptoPan& pan, const auto& addresses, auto& /*out*/) {
+    for (const auto& a : addresses) benchmark::DoNotOptimize(anonymize(pan, a));
+  };
+}
+
+template <typename Address, typename Pass>
 void run_cold(benchmark::State& state, const std::vector<Address>& addresses,
-              const CryptoPanOptions& options, Cold cold, Fn anonymize) {
+              const CryptoPanOptions& options, Cold cold, Pass pass) {
+  std::vector<Address> out(addresses.size());
   CryptoPanStats total{};
   std::size_t items = 0;
   CryptoPan reused = make_pan(options);
@@ -133,7 +159,8 @@ void run_cold(benchmark::State& state, const std::vector<Address>& addresses,
     CryptoPan& pan = fresh ? *fresh : reused;
     const CryptoPanStats before = pan.stats();
     state.ResumeTiming();
-    for (const auto& a : addresses) benchmark::DoNotOptimize(anonymize(pan, a));
+    pass(pan, addresses, out);
+    benchmark::ClobberMemory();
     state.PauseTiming();
     const CryptoPanStats after = pan.stats();
     total.aes_calls += after.aes_calls - before.aes_calls;
@@ -146,23 +173,36 @@ void run_cold(benchmark::State& state, const std::vector<Address>& addresses,
   report(state, CryptoPanStats{}, total, items);
 }
 
-template <typename Address, typename Fn>
+template <typename Address, typename Pass>
 void run_warm(benchmark::State& state, const std::vector<Address>& addresses,
-              const CryptoPanOptions& options, Fn anonymize) {
+              const CryptoPanOptions& options, Pass pass) {
+  std::vector<Address> out(addresses.size());
   CryptoPan pan = make_pan(options);
-  for (const auto& a : addresses) benchmark::DoNotOptimize(anonymize(pan, a));  // prime the cache
+  pass(pan, addresses, out);  // prime the cache
   const CryptoPanStats before = pan.stats();
   std::size_t items = 0;
   for (auto _ : state) {
-    for (const auto& a : addresses) benchmark::DoNotOptimize(anonymize(pan, a));
+    pass(pan, addresses, out);
+    benchmark::ClobberMemory();
     items += addresses.size();
   }
   report(state, before, pan.stats(), items);
 }
 
-auto anonymize_v4 = [](CryptoPan& pan, std::uint32_t a) { return pan.anonymize_v4(a); };
-auto anonymize_v6 = [](CryptoPan& pan, const std::array<std::uint8_t, 16>& a) {
-  return pan.anonymize_v6(a);
+const auto anonymize_v4 =
+    one_by_one([](CryptoPan& pan, std::uint32_t a) { return pan.anonymize_v4(a); });
+const auto anonymize_v6 = one_by_one(
+    [](CryptoPan& pan, const std::array<std::uint8_t, 16>& a) { return pan.anonymize_v6(a); });
+// The batch API on the whole capture's sources at once, as ingest calls it.
+const auto batch_v4 = [](CryptoPan& pan, const std::vector<std::uint32_t>& addresses,
+                         std::vector<std::uint32_t>& out) {
+  pan.anonymize_v4_batch(addresses.data(), out.data(), addresses.size());
+  benchmark::DoNotOptimize(out.data());
+};
+const auto batch_v6 = [](CryptoPan& pan, const std::vector<std::array<std::uint8_t, 16>>& addresses,
+                         std::vector<std::array<std::uint8_t, 16>>& out) {
+  pan.anonymize_v6_batch(addresses.data(), out.data(), addresses.size());
+  benchmark::DoNotOptimize(out.data());
 };
 
 CryptoPanOptions v4_options(std::int64_t lazy_fills) {
@@ -209,6 +249,39 @@ void BM_V6ClusteredNoCache(benchmark::State& state) {
   run_cold(state, clustered_v6(), no_cache(), Cold::kClearedCache, anonymize_v6);
 }
 
+// Batch API (anonymize_*_batch over all 1M sources in one call).
+void BM_V4ClusteredColdBatch(benchmark::State& state) {
+  run_cold(state, clustered_v4(), v4_options(state.range(0)), Cold::kFreshObject, batch_v4);
+}
+void BM_V4ClusteredColdClearedBatch(benchmark::State& state) {
+  run_cold(state, clustered_v4(), v4_options(state.range(0)), Cold::kClearedCache, batch_v4);
+}
+void BM_V4ClusteredWarmBatch(benchmark::State& state) {
+  run_warm(state, clustered_v4(), v4_options(state.range(0)), batch_v4);
+}
+void BM_V4SparseColdBatch(benchmark::State& state) {
+  run_cold(state, sparse_v4(), v4_options(state.range(0)), Cold::kFreshObject, batch_v4);
+}
+void BM_V4ClusteredNoCacheBatch(benchmark::State& state) {
+  run_cold(state, clustered_v4(), no_cache(), Cold::kClearedCache, batch_v4);
+}
+void BM_V6ClusteredColdBatch(benchmark::State& state) {
+  run_cold(state, clustered_v6(), CryptoPanOptions{}, Cold::kFreshObject, batch_v6);
+}
+void BM_MixedColdBatch(benchmark::State& state) {
+  run_cold(state, mixed_sources(), CryptoPanOptions{}, Cold::kFreshObject,
+           [](CryptoPan& pan, const std::vector<iotcensus::core::Address>& addresses,
+              std::vector<iotcensus::core::Address>& out) {
+             pan.anonymize_batch(addresses.data(), out.data(), addresses.size());
+             benchmark::DoNotOptimize(out.data());
+           });
+}
+void BM_V6ClusteredWarmBatch(benchmark::State& state) {
+  CryptoPanOptions options;
+  options.v6_cache_bytes = std::size_t{256} << 20;
+  run_warm(state, clustered_v6(), options, batch_v6);
+}
+
 BENCHMARK(BM_V4ClusteredCold)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_V4ClusteredColdCleared)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_V4ClusteredWarm)->Arg(2)->Unit(benchmark::kMillisecond);
@@ -218,6 +291,14 @@ BENCHMARK(BM_V6ClusteredCold)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_V6ClusteredColdCleared)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_V6ClusteredWarm)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_V6ClusteredNoCache)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V4ClusteredColdBatch)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V4ClusteredColdClearedBatch)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V4ClusteredWarmBatch)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V4SparseColdBatch)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V4ClusteredNoCacheBatch)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V6ClusteredColdBatch)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_V6ClusteredWarmBatch)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MixedColdBatch)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -178,10 +178,10 @@ int run_ingest(const IngestOptions& o) {
     }
     auto& t = tallied.value();
     if (pan) {
-      tally::remap_sources(t.tallies, [&](const core::Address& a) {
-        return a.is_v4() ? core::Address::from_v4(pan->anonymize_v4(a.v4()))
-                         : core::Address::from_bytes(pan->anonymize_v6(a.bytes()));
-      });
+      tally::remap_sources_batch(t.tallies,
+                                 [&](const core::Address* in, core::Address* out, std::size_t n) {
+                                   pan->anonymize_batch(in, out, n);
+                                 });
     }
     store::CaptureRecord record{hash,           path,       file_size, t.summary.records,
                                 t.counters.ntp, t.first_ns, t.last_ns};

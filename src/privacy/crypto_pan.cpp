@@ -1,5 +1,6 @@
-// Crypto-PAn implementation: AES-128 via OpenSSL EVP, every address's AES inputs batched into
-// one ECB call, plus set-associative caches (/24 tables for IPv4; exact, /64 and /48 for IPv6).
+// Crypto-PAn implementation: AES-128 via OpenSSL EVP, the AES inputs of an address (or of a batch
+// of addresses) encrypted in one ECB call, plus set-associative caches (/24 tables for IPv4;
+// exact, /64 and /48 for IPv6).
 #include "privacy/crypto_pan.h"
 
 #include <openssl/crypto.h>
@@ -33,6 +34,14 @@ constexpr unsigned kV4PrefixBits = 24;
 constexpr std::size_t kV4TableNodes = 255;  // inner nodes of the binary trie over the last byte
 constexpr std::size_t kV4MaxBlocks = kV4PrefixBits + kV4TableNodes;
 constexpr std::size_t kV6MaxBlocks = 128;
+// Batches: the AES inputs of several addresses go through one EVP call (OpenSSL's AES-NI ECB code
+// keeps several blocks in flight), and cache lookups of neighbouring addresses overlap.
+constexpr std::size_t kBatchBlocks = 1024;
+constexpr std::size_t kV4Chunk = 32;                           // addresses per cached chunk
+constexpr std::size_t kV4UncachedChunk = kBatchBlocks / 32;    // 32 blocks per address
+constexpr std::size_t kV6Chunk = kBatchBlocks / kV6MaxBlocks;  // up to 128 blocks per address
+constexpr std::size_t kMixedChunk = 256;                       // anonymize_batch's family split
+static_assert(kV4MaxBlocks <= kBatchBlocks);
 constexpr std::uint32_t kV4PrefixMaskBits = 0xFFFFFF00u;
 constexpr std::uint32_t kV4CompleteFlag =
     1u;  // kept in the unused low byte of a stored prefix mask
@@ -136,6 +145,7 @@ class ZeroedArray {
     if (count_ != 0) std::memset(static_cast<void*>(data_), 0, count_ * sizeof(T));
   }
   T* data() { return data_; }
+  const T* data() const { return data_; }
   std::size_t size() const { return count_; }
   std::size_t bytes() const { return count_ * sizeof(T); }
 
@@ -182,6 +192,15 @@ class AssocCache {
   bool enabled() const { return sets_.size() != 0; }
   void clear() { sets_.zero(); }
   std::size_t bytes() const { return sets_.bytes(); }
+
+  // Starts loading the set `hash` maps onto, so that a later find or insert does not wait.
+  void prefetch(std::uint64_t hash) const {
+    if (sets_.size() == 0) return;
+    const auto* bytes = reinterpret_cast<const char*>(&sets_.data()[reduce(hash, sets_.size())]);
+    for (std::size_t offset = 0; offset < sizeof(Set); offset += 64) {
+      __builtin_prefetch(bytes + offset);
+    }
+  }
 
   const Value* find(const Key& key, std::uint64_t hash, std::uint64_t tick) {
     Set& set = sets_.data()[reduce(hash, sets_.size())];
@@ -434,11 +453,12 @@ struct CryptoPan::State {
     return address ^ ((stored & kV4PrefixMaskBits) | table.last_byte[last]);
   }
 
-  // Writes into v6_in the inputs for bit positions [from, 128) of hi:lo.
-  void build_v6_range(std::uint64_t hi, std::uint64_t lo, unsigned from) {
+  // Writes into v6_in, from block first_block on, the inputs for bit positions [from, 128) of
+  // hi:lo.
+  void build_v6_range(std::size_t first_block, std::uint64_t hi, std::uint64_t lo, unsigned from) {
     const std::uint64_t phi = pad_hi;
     const std::uint64_t plo = pad_lo;
-    std::uint8_t* dst = v6_in.data();
+    std::uint8_t* dst = v6_in.data() + first_block * kBlockBytes;
     for (unsigned pos = from; pos < 64; ++pos, dst += kBlockBytes) {
       const std::uint64_t keep = top_mask64(pos);
       store_be64(dst, (hi & keep) | (phi & ~keep));
@@ -452,8 +472,8 @@ struct CryptoPan::State {
   }
 
   // Collects the output bits of the blocks for positions [from, 128) into mask.
-  void extract_v6_range(unsigned from, U128& mask) const {
-    const std::uint8_t* src = out.data();
+  void extract_v6_range(std::size_t first_block, unsigned from, U128& mask) const {
+    const std::uint8_t* src = out.data() + first_block * kBlockBytes;
     std::uint64_t mhi = mask.hi;
     std::uint64_t mlo = mask.lo;
     for (unsigned pos = from; pos < 64; ++pos, src += kBlockBytes)
@@ -499,9 +519,9 @@ struct CryptoPan::State {
           from = 48;
         }
       }
-      build_v6_range(hi, lo, from);
+      build_v6_range(0, hi, lo, from);
       encrypt(v6_in.data(), 128 - from);
-      extract_v6_range(from, mask);
+      extract_v6_range(0, from, mask);
       if (from < 48 && v6_p48.enabled() && v6_p48.insert(prefix48, mask.hi & kTop48, hash48, now)) {
         ++stats.evictions;
       }
@@ -513,6 +533,164 @@ struct CryptoPan::State {
     store_be64(result.data(), hi ^ mask.hi);
     store_be64(result.data() + 8, lo ^ mask.lo);
     return result;
+  }
+
+  // Batches give the same results as the single-address functions (Crypto-PAn is a function of
+  // the address; the caches only remember it). IPv4: a chunk of addresses is looked up in three
+  // passes, so that its cache misses overlap instead of following one another: hash and prefetch
+  // every set, then match the tags and prefetch every table line, then answer. An answer re-checks
+  // its tag, since a miss earlier in the chunk may have taken over that way.
+  void anonymize_v4_batch(const std::uint32_t* in, std::uint32_t* result, std::size_t n) {
+    if (v4_sets.size() == 0) {
+      anonymize_v4_uncached_batch(in, result, n);
+      return;
+    }
+    const std::size_t sets = v4_sets.size();
+    const std::uint64_t key = salt;
+    V4Set* const set_base = v4_sets.data();
+    V4Table* const table_base = v4_tables.data();
+    std::uint32_t address[kV4Chunk];
+    std::uint32_t set_of[kV4Chunk];
+    std::uint8_t way_of[kV4Chunk];
+    for (std::size_t start = 0; start < n; start += kV4Chunk) {
+      const std::size_t m = std::min(kV4Chunk, n - start);
+      for (std::size_t i = 0; i < m; ++i) {
+        address[i] = in[start + i];  // copied first: `result` may be `in`
+        set_of[i] = static_cast<std::uint32_t>(reduce(mix64((address[i] >> 8) ^ key), sets));
+        __builtin_prefetch(&set_base[set_of[i]]);
+      }
+      for (std::size_t i = 0; i < m; ++i) {
+        const unsigned match = matching_ways(set_base[set_of[i]], (address[i] >> 8) | kV4TagValid);
+        const auto way = static_cast<std::size_t>(std::countr_zero(match | (1u << kV4Ways)));
+        way_of[i] = static_cast<std::uint8_t>(way);
+        if (way != kV4Ways) {
+          __builtin_prefetch(&table_base[set_of[i] * kV4Ways + way].last_byte[address[i] & 0xFFu]);
+        }
+      }
+      for (std::size_t i = 0; i < m; ++i) {
+        const std::uint32_t a = address[i];
+        const std::size_t way = way_of[i];
+        const std::size_t set_index = set_of[i];
+        const V4Set& set = set_base[set_index];
+        if (way == kV4Ways || set.tags[way] != ((a >> 8) | kV4TagValid)) {
+          result[start + i] = anonymize_v4(a);
+          continue;
+        }
+        const unsigned last = a & 0xFFu;
+        const V4Table& table = table_base[set_index * kV4Ways + way];
+        const std::uint32_t stored = set.masks[way];
+        if ((stored & kV4CompleteFlag) == 0 &&
+            ((table.valid[last >> 6] >> (last & 63)) & 1u) == 0) {
+          result[start + i] = v4_fill(set_index, way, a);
+          continue;
+        }
+        ++stats.cache_hits;
+        result[start + i] = a ^ ((stored & kV4PrefixMaskBits) | table.last_byte[last]);
+      }
+    }
+  }
+
+  // Without a cache: the 32 blocks of each of kV4UncachedChunk addresses in one EVP call.
+  void anonymize_v4_uncached_batch(const std::uint32_t* in, std::uint32_t* result, std::size_t n) {
+    for (std::size_t start = 0; start < n; start += kV4UncachedChunk) {
+      const std::size_t m = std::min(kV4UncachedChunk, n - start);
+      for (std::size_t i = 0; i < m; ++i) build_v4_range(32 * i, in[start + i], 0, 32);
+      encrypt(v4_in.data(), 32 * m);
+      for (std::size_t i = 0; i < m; ++i) {
+        result[start + i] = in[start + i] ^ extract_v4_range(32 * i, 0, 32);
+      }
+      stats.cache_misses += m;
+    }
+  }
+
+  // IPv6: per chunk, every address not in the exact cache has its blocks (from the longest cached
+  // prefix on) built into one buffer, encrypted in one EVP call, then its mask is cached.
+  void anonymize_v6_batch(const std::array<std::uint8_t, 16>* in,
+                          std::array<std::uint8_t, 16>* result, std::size_t n) {
+    struct Pending {
+      U128 address;
+      U128 mask;
+      std::uint64_t exact_hash;
+      std::uint64_t hash64;
+      std::uint64_t hash48;
+      std::size_t first_block;
+      unsigned from;  // 128: answered from the exact cache
+    };
+    // Two chunks in flight: the next chunk's cache sets are prefetched while this one's AES runs.
+    Pending pending[2][kV6Chunk];
+    auto hash_and_prefetch = [&](std::size_t start, Pending* chunk) {
+      const std::size_t m = std::min(kV6Chunk, n - start);
+      for (std::size_t i = 0; i < m; ++i) {
+        Pending& p = chunk[i];
+        const std::uint64_t hi = load_be64(in[start + i].data());
+        const std::uint64_t lo = load_be64(in[start + i].data() + 8);
+        p.address = U128{hi, lo};
+        p.exact_hash = mix64(hi ^ salt ^ mix64(lo));
+        p.hash64 = mix64(hi ^ salt);
+        p.hash48 = mix64((hi >> 16) ^ ~salt);
+        v6_exact.prefetch(p.exact_hash);
+        v6_p64.prefetch(p.hash64);
+      }
+    };
+    if (n != 0) hash_and_prefetch(0, pending[0]);
+    for (std::size_t start = 0, round = 0; start < n; start += kV6Chunk, ++round) {
+      const std::size_t m = std::min(kV6Chunk, n - start);
+      Pending* const chunk = pending[round & 1];
+      if (start + kV6Chunk < n) hash_and_prefetch(start + kV6Chunk, pending[(round + 1) & 1]);
+      const std::uint64_t now = ++tick;
+      std::size_t blocks = 0;
+      for (std::size_t i = 0; i < m; ++i) {
+        Pending& p = chunk[i];
+        const std::uint64_t hi = p.address.hi;
+        const std::uint64_t lo = p.address.lo;
+        p.mask = U128{0, 0};
+        p.first_block = blocks;
+        p.from = 0;
+        if (v6_exact.enabled()) {
+          if (const U128* cached = v6_exact.find(p.address, p.exact_hash, now)) {
+            p.mask = *cached;
+            p.from = 128;
+            ++stats.cache_hits;
+            continue;
+          }
+        }
+        ++stats.cache_misses;
+        if (v6_p64.enabled()) {
+          if (const std::uint64_t* cached = v6_p64.find(hi, p.hash64, now)) {
+            p.mask.hi = *cached;
+            p.from = 64;
+          }
+        }
+        if (p.from == 0 && v6_p48.enabled()) {
+          if (const std::uint64_t* cached = v6_p48.find(hi >> 16, p.hash48, now)) {
+            p.mask.hi = *cached;
+            p.from = 48;
+          }
+        }
+        build_v6_range(blocks, hi, lo, p.from);
+        blocks += 128 - p.from;
+      }
+      if (blocks != 0) encrypt(v6_in.data(), blocks);
+      for (std::size_t i = 0; i < m; ++i) {
+        Pending& p = chunk[i];
+        if (p.from < 128) {
+          extract_v6_range(p.first_block, p.from, p.mask);
+          const std::uint64_t hi = p.address.hi;
+          if (p.from < 48 && v6_p48.enabled() &&
+              v6_p48.insert(hi >> 16, p.mask.hi & kTop48, p.hash48, now)) {
+            ++stats.evictions;
+          }
+          if (p.from < 64 && v6_p64.enabled() && v6_p64.insert(hi, p.mask.hi, p.hash64, now)) {
+            ++stats.evictions;
+          }
+          if (v6_exact.enabled() && v6_exact.insert(p.address, p.mask, p.exact_hash, now)) {
+            ++stats.evictions;
+          }
+        }
+        store_be64(result[start + i].data(), p.address.hi ^ p.mask.hi);
+        store_be64(result[start + i].data() + 8, p.address.lo ^ p.mask.lo);
+      }
+    }
   }
 
   void clear_cache() {
@@ -544,10 +722,9 @@ struct CryptoPan::State {
   AssocCache<std::uint64_t, std::uint64_t> v6_p64;
   AssocCache<std::uint64_t, std::uint64_t> v6_p48;
 
-  alignas(
-      64) std::array<std::uint8_t, kV4MaxBlocks * kBlockBytes> v4_in{};  // pre-filled with the pad
-  alignas(64) std::array<std::uint8_t, kV6MaxBlocks * kBlockBytes> v6_in{};
-  alignas(64) std::array<std::uint8_t, kV4MaxBlocks * kBlockBytes> out{};
+  alignas(64) std::array<std::uint8_t, kBatchBlocks * kBlockBytes> v4_in{};  // pre-filled: pad
+  alignas(64) std::array<std::uint8_t, kBatchBlocks * kBlockBytes> v6_in{};
+  alignas(64) std::array<std::uint8_t, kBatchBlocks * kBlockBytes> out{};
 };
 
 std::optional<CryptoPan> CryptoPan::create(std::span<const std::uint8_t> key, std::string* error) {
@@ -582,7 +759,7 @@ std::optional<CryptoPan> CryptoPan::create(std::span<const std::uint8_t> key,
   state->pad_lo = load_be64(block + 8);
   state->pad_v4 = static_cast<std::uint32_t>(state->pad_hi >> 32);
   state->init_v4_node_low();
-  for (std::size_t i = 0; i < kV4MaxBlocks; ++i) {
+  for (std::size_t i = 0; i < kBatchBlocks; ++i) {
     std::memcpy(&state->v4_in[i * kBlockBytes], block, kBlockBytes);
   }
   state->encrypt(block, 1);
@@ -619,6 +796,42 @@ std::uint32_t CryptoPan::anonymize_v4(std::uint32_t address_host_order) {
 
 std::array<std::uint8_t, 16> CryptoPan::anonymize_v6(const std::array<std::uint8_t, 16>& address) {
   return state_->anonymize_v6(address);
+}
+
+void CryptoPan::anonymize_v4_batch(const std::uint32_t* in, std::uint32_t* out, std::size_t n) {
+  state_->anonymize_v4_batch(in, out, n);
+}
+
+void CryptoPan::anonymize_v6_batch(const std::array<std::uint8_t, 16>* in,
+                                   std::array<std::uint8_t, 16>* out, std::size_t n) {
+  state_->anonymize_v6_batch(in, out, n);
+}
+
+// Splits each chunk by family, runs the two family batches, and puts the results back in place.
+void CryptoPan::anonymize_batch(const core::Address* in, core::Address* out, std::size_t n) {
+  std::uint32_t v4[kMixedChunk];
+  std::array<std::uint8_t, 16> v6[kMixedChunk];
+  std::uint16_t v4_at[kMixedChunk];
+  std::uint16_t v6_at[kMixedChunk];
+  for (std::size_t start = 0; start < n; start += kMixedChunk) {
+    const std::size_t m = std::min(kMixedChunk, n - start);
+    std::size_t n4 = 0;
+    std::size_t n6 = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+      const core::Address& a = in[start + i];
+      if (a.is_v4()) {
+        v4_at[n4] = static_cast<std::uint16_t>(i);
+        v4[n4++] = a.v4();
+      } else {
+        v6_at[n6] = static_cast<std::uint16_t>(i);
+        v6[n6++] = a.bytes();
+      }
+    }
+    state_->anonymize_v4_batch(v4, v4, n4);
+    state_->anonymize_v6_batch(v6, v6, n6);
+    for (std::size_t k = 0; k < n4; ++k) out[start + v4_at[k]] = core::Address::from_v4(v4[k]);
+    for (std::size_t k = 0; k < n6; ++k) out[start + v6_at[k]] = core::Address::from_bytes(v6[k]);
+  }
 }
 
 CryptoPanStats CryptoPan::stats() const {

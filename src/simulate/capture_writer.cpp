@@ -4,12 +4,15 @@
 #include "simulate/capture_writer.h"
 
 #include <cstring>
+#include <system_error>
+#include <utility>
 
 namespace iotcensus::simulate {
 
 namespace {
 
-constexpr size_t kBuffer = 8u << 20;
+constexpr size_t kBuffer = 4u << 20;
+constexpr size_t kBuffers = 4;            // one being filled, up to three queued or being written
 constexpr size_t kRecordRoom = 64 + 256;  // headers plus the largest frame
 
 void le16(uint8_t* p, uint16_t v) {
@@ -23,9 +26,19 @@ void le32(uint8_t* p, uint32_t v) {
 
 }  // namespace
 
-CaptureWriter::CaptureWriter(std::FILE* file, CaptureFormat format)
-    : file_(file), format_(format), buffer_(new uint8_t[kBuffer]) {
-  uint8_t* p = buffer_.get();
+CaptureWriter::CaptureWriter(std::FILE* file, CaptureFormat format) : file_(file), format_(format) {
+  for (size_t i = 0; i < kBuffers; ++i) {
+    buffers_.emplace_back(new uint8_t[kBuffer]);
+    free_.push_back(buffers_.back().get());
+  }
+  buffer_ = free_.back();
+  free_.pop_back();
+  try {
+    writer_ = std::thread([this] { write_loop(); });
+  } catch (const std::system_error&) {
+    // No thread: hand_over() writes in line.
+  }
+  uint8_t* p = buffer_;
   if (format_ == CaptureFormat::kPcap) {
     std::memset(p, 0, 24);
     le32(p, 0xa1b2c3d4);
@@ -61,25 +74,62 @@ CaptureWriter::CaptureWriter(std::FILE* file, CaptureFormat format)
 }
 
 CaptureWriter::~CaptureWriter() {
-  flush();
+  hand_over();
+  stop_writer();
 }
 
-bool CaptureWriter::flush() {
-  if (failed_) return false;
-  if (used_ > 0 && std::fwrite(buffer_.get(), 1, used_, file_) != used_) failed_ = true;
+void CaptureWriter::hand_over() {
+  if (used_ == 0) return;
+  const Full full{buffer_, used_};
   used_ = 0;
-  return !failed_;
+  if (!writer_.joinable()) {
+    if (!failed_ && std::fwrite(full.data, 1, full.len, file_) != full.len) failed_ = true;
+    return;
+  }
+  std::unique_lock lock(mutex_);
+  full_.push_back(full);
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return !free_.empty(); });
+  buffer_ = free_.back();
+  free_.pop_back();
+}
+
+void CaptureWriter::write_loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [&] { return !full_.empty() || closing_; });
+    if (full_.empty()) return;  // closing, and everything written
+    const Full full = full_.front();
+    full_.erase(full_.begin());
+    bool ok = !failed_;
+    lock.unlock();
+    if (ok) ok = std::fwrite(full.data, 1, full.len, file_) == full.len;
+    lock.lock();
+    if (!ok) failed_ = true;
+    free_.push_back(full.data);
+    changed_.notify_all();
+  }
+}
+
+void CaptureWriter::stop_writer() {
+  if (!writer_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    closing_ = true;
+  }
+  changed_.notify_all();
+  writer_.join();
 }
 
 uint8_t* CaptureWriter::begin_record(int64_t time_ns, size_t /*max_len*/) {
-  if (used_ + kRecordRoom > kBuffer) flush();
+  if (used_ + kRecordRoom > kBuffer) hand_over();
   pending_ = used_;
   pending_time_ = time_ns;
-  return buffer_.get() + used_ + (format_ == CaptureFormat::kPcap ? 16 : 28);
+  return buffer_ + used_ + (format_ == CaptureFormat::kPcap ? 16 : 28);
 }
 
 void CaptureWriter::commit(size_t len) {
-  uint8_t* r = buffer_.get() + pending_;
+  uint8_t* r = buffer_ + pending_;
   const auto t = static_cast<uint64_t>(pending_time_);
   if (format_ == CaptureFormat::kPcap) {
     le32(r, static_cast<uint32_t>(t / 1'000'000'000));
@@ -105,7 +155,9 @@ void CaptureWriter::commit(size_t len) {
 }
 
 core::Status CaptureWriter::finish() {
-  if (!flush() || std::fflush(file_) != 0) {
+  hand_over();
+  stop_writer();  // the writer thread has written every buffer and is gone
+  if (failed_ || std::fflush(file_) != 0) {
     return core::make_error(core::ErrorCode::kIo, "write error on the capture output");
   }
   return core::Ok{};

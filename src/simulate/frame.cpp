@@ -1,4 +1,5 @@
-// Frame assembly with the RFC 1071 checksums (IPv4 header, UDP over the pseudo-header).
+// Frame assembly with the RFC 1071 checksums (IPv4 header, UDP over the pseudo-header), plainly
+// and from a per-source template whose checksum sums are finished per request.
 
 #include "simulate/frame.h"
 
@@ -22,6 +23,22 @@ uint32_t sum16(const uint8_t* p, size_t n, uint32_t acc = 0) {
 uint16_t fold(uint32_t acc) {
   while (acc >> 16) acc = (acc & 0xffff) + (acc >> 16);
   return static_cast<uint16_t>(~acc);
+}
+
+// Ones' complement sum of the 24 big-endian 16-bit words of an NTP header, reduced below 2^17.
+// 2^16 = 1 (mod 0xffff), so 32-bit halves of big-endian 64-bit words sum to the same residue.
+uint32_t ntp_sum(const uint8_t* ntp) {
+  uint64_t acc = 0;
+  for (int i = 0; i < 6; ++i) {
+    uint64_t w = 0;
+    std::memcpy(&w, ntp + 8 * i, 8);
+    w = __builtin_bswap64(w);
+    acc += (w >> 32) + (w & 0xffffffffu);
+  }
+  acc = (acc & 0xffffffffu) + (acc >> 32);
+  acc = (acc & 0xffffu) + (acc >> 16);
+  acc = (acc & 0xffffu) + (acc >> 16);
+  return static_cast<uint32_t>(acc);
 }
 
 constexpr uint8_t kServerMac[6] = {0x02, 0x00, 0x5e, 0x00, 0x01, 0x23};
@@ -77,6 +94,48 @@ size_t write_request_frame(uint8_t* out, const FrameFields& f) {
   uint16_t sum = fold(sum16(udp, 56, pseudo));
   put16(udp + 6, sum == 0 ? 0xffff : sum);
   return v4 ? kFrameV4 : kFrameV6;
+}
+
+// The sums fold to the same checksums as write_request_frame's: each is congruent modulo 0xffff
+// to the plain word sum and, like it, never zero (the constant words are not), which is all the
+// folded ones' complement value depends on.
+FrameTemplate::FrameTemplate(const core::Address& src, const core::Address& dst, uint8_t ttl)
+    : v4_(src.is_v4()) {
+  static constexpr uint8_t kZeroNtp[48] = {};
+  FrameFields f;
+  f.src = src;
+  f.dst = dst;
+  f.ttl = ttl;
+  f.ntp = kZeroNtp;
+  write_request_frame(bytes_, f);  // port, ID, payload and checksums are replaced per request
+  uint8_t* ip = bytes_ + 14;
+  if (v4_) {
+    put16(ip + 10, 0);
+    ip_sum_ = sum16(ip, 20);
+    udp_sum_ = sum16(ip + 12, 8, 17 + 56);
+  } else {
+    udp_sum_ = sum16(ip + 8, 32, 17 + 56);
+  }
+  udp_sum_ += kNtpPort + 56;
+}
+
+size_t FrameTemplate::write(uint8_t* out, uint16_t src_port, uint16_t ip_id,
+                            const uint8_t* ntp) const {
+  std::memcpy(out, bytes_, kMaxFrame);
+  uint8_t* udp;
+  if (v4_) {
+    uint8_t* ip = out + 14;
+    put16(ip + 4, ip_id);
+    put16(ip + 10, fold(ip_sum_ + ip_id));
+    udp = ip + 20;
+  } else {
+    udp = out + 14 + 40;
+  }
+  put16(udp, src_port);
+  std::memcpy(udp + 8, ntp, 48);
+  const uint16_t sum = fold(udp_sum_ + src_port + ntp_sum(ntp));
+  put16(udp + 6, sum == 0 ? 0xffff : sum);
+  return v4_ ? kFrameV4 : kFrameV6;
 }
 
 }  // namespace iotcensus::simulate

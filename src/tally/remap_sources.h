@@ -2,6 +2,7 @@
 // pseudonyms), once per distinct address, keeping the rows sorted and unique.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 
 #include "core/address.h"
@@ -12,5 +13,11 @@ namespace iotcensus::tally {
 // `map` must be one-to-one (Crypto-PAn is), so no two rows collapse into one.
 void remap_sources(TallySet& tallies,
                    const std::function<core::Address(const core::Address&)>& map);
+
+// The same with a mapping of many addresses at once (out[i] = map(in[i]) for i < n), called
+// once with every distinct source, e.g. privacy::CryptoPan::anonymize_batch.
+using BatchAddressMap =
+    std::function<void(const core::Address* in, core::Address* out, std::size_t n)>;
+void remap_sources_batch(TallySet& tallies, const BatchAddressMap& map);
 
 }  // namespace iotcensus::tally

@@ -2,10 +2,13 @@
 // reference, prefix preservation, key sensitivity and cache-on/off equivalence for IPv4 and IPv6.
 #include "privacy/crypto_pan.h"
 
+#include "core/address.h"
+
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -540,6 +543,80 @@ TEST(CryptoPanCache, CacheOnAndOffGiveIdenticalResults) {
         ASSERT_EQ(pan.anonymize_v6(v6[i]), want6[i]) << name << " " << i;
       pan.clear_cache();
     }
+  }
+}
+
+// The batch functions must answer exactly as the single-address ones, in every cache
+// configuration, cold and warm, for any batch size (chunk boundaries), in place, and with
+// addresses of one /24 or /64 several times within one chunk.
+TEST(CryptoPanBatch, BatchEqualsSingleAddressPath) {
+  std::mt19937_64 rng(11);
+  std::vector<std::uint32_t> v4 = clustered_v4(rng, 100'000);
+  for (int i = 0; i < 100'000; ++i) v4.push_back(static_cast<std::uint32_t>(rng()));
+  for (int i = 0; i < 50'000; ++i) {  // many sources per /24 from 2,000 /24s
+    v4.push_back((static_cast<std::uint32_t>(rng() % 2000) * 7919u << 8) |
+                 static_cast<std::uint32_t>(rng() & 0xFFu));
+  }
+  std::shuffle(v4.begin(), v4.end(), rng);
+  std::vector<Address6> v6 = clustered_v6(rng, 10'000);
+  for (int i = 0; i < 10'000; ++i) v6.push_back(random_v6(rng));
+  std::shuffle(v6.begin(), v6.end(), rng);
+
+  CryptoPan single = make_pan(kSampleKey);
+  std::vector<std::uint32_t> want4;
+  for (std::uint32_t a : v4) want4.push_back(single.anonymize_v4(a));
+  std::vector<Address6> want6;
+  for (const Address6& a : v6) want6.push_back(single.anonymize_v6(a));
+  std::vector<core::Address> mixed;
+  std::vector<core::Address> want_mixed;
+  for (std::size_t i = 0; i < v6.size(); ++i) {
+    mixed.push_back(core::Address::from_v4(v4[i]));
+    want_mixed.push_back(core::Address::from_v4(want4[i]));
+    for (std::size_t k = 0; k < i % 3; ++k) {
+      mixed.push_back(core::Address::from_bytes(v6[i - k]));
+      want_mixed.push_back(core::Address::from_bytes(want6[i - k]));
+    }
+  }
+
+  for (const auto& [name, options] : all_configs()) {
+    for (const std::size_t piece :
+         {std::size_t{1}, std::size_t{7}, std::size_t{33}, std::size_t{1000}, v4.size()}) {
+      CryptoPan pan = make_pan(kSampleKey, options);
+      for (int pass = 0; pass < 2; ++pass) {  // cold, then warm
+        std::vector<std::uint32_t> got4(v4.size());
+        for (std::size_t at = 0; at < v4.size(); at += piece) {
+          pan.anonymize_v4_batch(v4.data() + at, got4.data() + at, std::min(piece, v4.size() - at));
+        }
+        ASSERT_EQ(got4, want4) << name << ", pieces of " << piece << ", pass " << pass;
+        std::vector<Address6> got6 = v6;  // in place
+        for (std::size_t at = 0; at < got6.size(); at += piece) {
+          pan.anonymize_v6_batch(got6.data() + at, got6.data() + at,
+                                 std::min(piece, got6.size() - at));
+        }
+        ASSERT_EQ(got6, want6) << name << ", pieces of " << piece << ", pass " << pass;
+      }
+      std::vector<core::Address> got(mixed.size());
+      pan.anonymize_batch(mixed.data(), got.data(), mixed.size());
+      ASSERT_EQ(got, want_mixed) << name << ", pieces of " << piece;
+      pan.clear_cache();
+      std::vector<core::Address> in_place = mixed;
+      pan.anonymize_batch(in_place.data(), in_place.data(), in_place.size());
+      ASSERT_EQ(in_place, want_mixed) << name << ", pieces of " << piece;
+    }
+  }
+}
+
+TEST(CryptoPanBatch, SampleCsvThroughTheBatchPath) {
+  const std::vector<SamplePair> pairs = read_csv_pairs();
+  ASSERT_FALSE(pairs.empty());
+  std::vector<std::uint32_t> raw;
+  for (const auto& pair : pairs) raw.push_back(parse_v4(pair.raw));
+  for (const auto& [name, options] : all_configs()) {
+    CryptoPan pan = make_pan(kSampleKey, options);
+    std::vector<std::uint32_t> got(raw.size());
+    pan.anonymize_v4_batch(raw.data(), got.data(), raw.size());
+    for (std::size_t i = 0; i < pairs.size(); ++i)
+      ASSERT_EQ(format_v4(got[i]), pairs[i].anonymized) << name << " " << pairs[i].raw;
   }
 }
 
