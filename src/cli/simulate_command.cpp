@@ -145,7 +145,8 @@ Command add_simulate_command(CLI::App& app) {
   sub->add_option("--from", o->from, "Window start, ISO 8601 UTC (default: scenario start)");
   sub->add_option("--to", o->to, "Window end (exclusive), ISO 8601 UTC (default: scenario end)");
   sub->add_option("--out", o->out, "Output file, or - for standard output")->required();
-  sub->add_option("--truth", o->truth, "Write devices.csv, daily.csv and requests.csv here");
+  sub->add_option("--truth", o->truth,
+                  "Write devices.csv, daily.csv, requests.csv and windows.csv here");
   sub->add_flag("-q,--quiet", o->quiet, "No summary line on standard error");
   return {sub, [o] { return run_simulate(*o); }};
 }

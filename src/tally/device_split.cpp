@@ -187,8 +187,8 @@ DeviceSplit split_devices(std::vector<Train>& trains, const SplitOptions& o) {
   }
 
   // A client that draws a random port per request sometimes draws one again: the requests on
-  // that port look like a slower sender (a multiple of the period, on the same phase) or a lone
-  // request on the phase inside another sender's span. They belong to that sender.
+  // that port look like a slower sender on the same phase, or a lone request on the phase inside
+  // another sender's span. They belong to that sender.
   std::sort(seqs.begin(), seqs.end(),
             [](const Sequence& a, const Sequence& b) { return a.packets > b.packets; });
   auto on_phase = [&](int64_t t, const Sequence& a) {
@@ -198,13 +198,9 @@ DeviceSplit split_devices(std::vector<Train>& trains, const SplitOptions& o) {
     for (size_t a = 0; a < b; ++a) {
       const Sequence& s = seqs[a];
       if (s.period <= 0 || seqs[b].period < s.period) continue;
-      const auto m =
-          std::llround(static_cast<double>(seqs[b].period) / static_cast<double>(s.period));
-      if (std::abs(static_cast<double>(seqs[b].period - m * s.period)) >
-              tolerance(o, seqs[b].period) ||
-          !on_phase(seqs[b].first, s)) {
-        continue;
-      }
+      // Requests on one reused port are that sender's when both ends lie on its phase (three or
+      // more on a port drawn at random are not evenly spaced: their "period" means nothing).
+      if (!on_phase(seqs[b].first, s) || !on_phase(seqs[b].last, s)) continue;
       seqs[a].first = std::min(s.first, seqs[b].first);
       seqs[a].last = std::max(s.last, seqs[b].last);
       seqs[a].packets += seqs[b].packets;
