@@ -23,6 +23,11 @@ class ActivityRecord {
   void for_each_run(const std::function<void(int32_t, int32_t)>& fn) const;
   // Days in [from, to].
   uint64_t days_between(int32_t from, int32_t to) const;
+  // Adds every day of `other` and empties it.
+  void absorb(ActivityRecord& other) {
+    days_ |= other.days_;
+    other.days_ = Roaring();
+  }
   // Run-compresses and frees slack; call when a record stops growing.
   void compact();
   // Bytes in memory (Roaring's own count of its containers) and in the portable format.

@@ -53,17 +53,12 @@ bool DeviceLinker::fits(int64_t t, int64_t ref, int64_t period, double* residual
   return true;
 }
 
-bool DeviceLinker::conflicts(const Track& t, const core::SourceDay& row, int32_t day) const {
+bool DeviceLinker::conflicts(const Track& t, const core::SourceDay&, int32_t day) const {
   if (t.last_day == day) return true;  // the device was already seen today elsewhere
-  if (ordinal(day) - ordinal(t.last_day) > options_.link_days) return true;  // a new device
-  if (row.interval_ns > 0) {
-    const int r = regime(row.interval_ns);
-    const int64_t p = t.period_ns[r];
-    const double tol = static_cast<double>(options_.jitter_ns) +
-                       1e-5 * static_cast<double>(std::max(p, row.interval_ns));
-    if (p > 0 && std::abs(static_cast<double>(p - row.interval_ns)) > tol) return true;
-  }
-  return false;
+  // Gone longer than a move may take: whoever sends from the address now is a new device. (A
+  // different period alone is no conflict: a day whose cadence changed mid-way, as at the start
+  // or end of an unanswered episode, shows the mean of two periods on one port.)
+  return ordinal(day) - ordinal(t.last_day) > options_.link_days;
 }
 
 uint32_t DeviceLinker::find_moved(const core::SourceDay& row, int32_t day) {
@@ -85,6 +80,8 @@ uint32_t DeviceLinker::find_moved(const core::SourceDay& row, int32_t day) {
     for (int r = 0; r < 2; ++r) {
       if (t.period_ns[r] == 0) continue;
       if (row.interval_ns > 0 && regime(row.interval_ns) != r) continue;
+      // A source with too few requests for a period is not flooding: answered regime only.
+      if (row.interval_ns == 0 && r == 1) continue;
       double residual = 0;
       if (row.interval_ns > 0) {
         const double delta = std::abs(static_cast<double>(t.period_ns[r] - row.interval_ns));
@@ -104,7 +101,10 @@ uint32_t DeviceLinker::find_moved(const core::SourceDay& row, int32_t day) {
         continue;
       }
       ++matches;
-      if (residual < best_residual) {
+      // The most recently seen device first (an older record of the same clock is a device
+      // that was lost track of), then the closest fit.
+      if (best == kNone || t.last_day > tracks_[best].last_day ||
+          (t.last_day == tracks_[best].last_day && residual < best_residual)) {
         best_residual = residual;
         best = id;
       }
@@ -146,7 +146,10 @@ void DeviceLinker::update(uint32_t id, const core::SourceDay& row, int32_t day, 
     }
     last = row.last_ns;
   }
-  if (t.addresses == 0) t.first_day = day;
+  if (t.addresses == 0) {
+    t.first_day = day;
+    t.first_address = address_index_.at(row.source);
+  }
   t.last_day = day;
   t.devices = static_cast<uint16_t>(std::max<uint32_t>(t.devices, std::min(row.devices, 65535u)));
   track_activity_[id].add(day);
@@ -190,6 +193,17 @@ void DeviceLinker::add_day(int32_t day, std::vector<core::SourceDay>& rows) {
       owner_of[i] = own->second;
     }
   }
+  // An owner not seen on the previous observed day may be a stale record of a device that is
+  // now tracked elsewhere (it came back to an old address): such rows go through pass 2 first
+  // and fall back on their owner when no device continues there.
+  std::vector<uint32_t> fallback(rows.size(), kNone);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (owner_of[i] == kNone) continue;
+    if (ordinal(day) - ordinal(tracks_[owner_of[i]].last_day) > 1) {
+      fallback[i] = owner_of[i];
+      owner_of[i] = kNone;
+    }
+  }
   std::vector<char> claimed(rows.size(), 0);
   for (size_t i = 0; i < rows.size(); ++i) {
     if (owner_of[i] == kNone) continue;
@@ -208,6 +222,9 @@ void DeviceLinker::add_day(int32_t day, std::vector<core::SourceDay>& rows) {
     auto own = owner_.find(row.source);
     if (own != owner_.end()) owner_.erase(own);
     uint32_t id = find_moved(row, day);
+    if (id == kNone && fallback[i] != kNone && tracks_[fallback[i]].last_day != day) {
+      id = fallback[i];
+    }
     if (id == kNone) {
       id = static_cast<uint32_t>(tracks_.size());
       tracks_.emplace_back();
@@ -220,8 +237,9 @@ void DeviceLinker::add_day(int32_t day, std::vector<core::SourceDay>& rows) {
       if (old != owner_.end() && old->second == id) owner_.erase(old);
     }
     update(id, row, day, c);
-    ++tracks_[id].addresses;
-    tracks_[id].address = address_index_[row.source];
+    const uint32_t index = address_index_[row.source];
+    if (tracks_[id].addresses == 0 || tracks_[id].address != index) ++tracks_[id].addresses;
+    tracks_[id].address = index;
     owner_[row.source] = id;
   }
   c.prefixes24 = p24.size();
@@ -234,9 +252,103 @@ void DeviceLinker::add_day(int32_t day, std::vector<core::SourceDay>& rows) {
   days_.push_back(c);
 }
 
+bool DeviceLinker::periods_agree(const Track& a, const Track& b) const {
+  for (int r = 0; r < 2; ++r) {
+    const int64_t p = a.period_ns[r], q = b.period_ns[r];
+    if (p == 0 || q == 0) continue;
+    const double tol =
+        static_cast<double>(options_.jitter_ns) + 1e-5 * static_cast<double>(std::max(p, q));
+    if (std::abs(static_cast<double>(p - q)) > tol) return false;
+  }
+  return true;
+}
+
+void DeviceLinker::join_unseen_moves() {
+  const int32_t k = options_.unseen_move_days;
+  if (k <= 0 || observed_.empty()) return;
+  const int32_t last_ord = static_cast<int32_t>(observed_.size()) - 1;
+  // Ends (devices gone for good before the record's end) and starts (devices first seen after
+  // its first day), per prefix.
+  struct Mark {
+    int32_t ord;
+    uint32_t track;
+  };
+  std::unordered_map<core::Address, std::pair<std::vector<Mark>, std::vector<Mark>>, AddressHash>
+      by_prefix;
+  for (uint32_t id = 0; id < tracks_.size(); ++id) {
+    const Track& t = tracks_[id];
+    if (t.addresses == 0) continue;
+    const int32_t end = ordinal(t.last_day);
+    const int32_t start = ordinal(t.first_day);
+    if (end + k <= last_ord) {
+      by_prefix[prefix_of(addresses_[t.address])].first.push_back({end, id});
+    }
+    if (start > 0) by_prefix[prefix_of(addresses_[t.first_address])].second.push_back({start, id});
+  }
+  std::vector<std::pair<int32_t, std::pair<uint32_t, uint32_t>>> pairs;  // (end ord, (end, start))
+  for (auto& [prefix, marks] : by_prefix) {
+    auto& [ends, starts] = marks;
+    if (ends.empty() || starts.empty()) continue;
+    auto candidates = [&](const Mark& e, const std::vector<Mark>& pool, bool forward) {
+      std::vector<uint32_t> out;
+      for (const Mark& m : pool) {
+        const int32_t gap = forward ? m.ord - e.ord : e.ord - m.ord;
+        if (gap < 1 || gap > k || m.track == e.track) continue;
+        if (!periods_agree(tracks_[e.track], tracks_[m.track])) continue;
+        out.push_back(m.track);
+      }
+      return out;
+    };
+    for (const Mark& e : ends) {
+      const auto fwd = candidates(e, starts, true);
+      if (fwd.size() != 1) continue;
+      const Mark* s = nullptr;
+      for (const Mark& m : starts) {
+        if (m.track == fwd[0]) s = &m;
+      }
+      const auto back = candidates(*s, ends, false);
+      if (back.size() == 1 && back[0] == e.track) pairs.push_back({e.ord, {e.track, s->track}});
+    }
+  }
+  // Join in time order; a chain of moves ends up in its first device.
+  std::sort(pairs.begin(), pairs.end());
+  std::vector<uint32_t> rep(tracks_.size());
+  for (uint32_t i = 0; i < rep.size(); ++i) rep[i] = i;
+  auto find = [&](uint32_t x) {
+    while (rep[x] != x) x = rep[x] = rep[rep[x]];
+    return x;
+  };
+  for (const auto& [ord, pair] : pairs) {
+    const uint32_t a = find(pair.first), b = find(pair.second);
+    if (a == b) continue;
+    Track& ta = tracks_[a];
+    Track& tb = tracks_[b];
+    const auto g = static_cast<size_t>(ordinal(tb.first_day) - ordinal(ta.last_day));
+    if (gaps_.size() <= g) gaps_.resize(g + 1);
+    ++gaps_[g];
+    for (int r = 0; r < 2; ++r) {
+      if (tb.period_ns[r] != 0) {
+        ta.period_ns[r] = tb.period_ns[r];
+        ta.last_ns[r] = tb.last_ns[r];
+      }
+    }
+    ta.last_day = tb.last_day;
+    ta.address = tb.address;
+    ta.addresses = static_cast<uint16_t>(std::min(65535, ta.addresses + tb.addresses));
+    ta.devices = std::max(ta.devices, tb.devices);
+    tb.addresses = 0;
+    track_activity_[a].absorb(track_activity_[b]);
+    rep[b] = a;
+    ++unseen_moves_;
+  }
+}
+
 void DeviceLinker::finish() {
+  join_unseen_moves();
   for (auto& a : track_activity_) a.compact();
   for (auto& a : address_activity_) a.compact();
 }
 
 }  // namespace iotcensus::analyze
+static_assert(sizeof(iotcensus::analyze::Track) <= 56,
+              "per-device state is documented as 56 bytes");

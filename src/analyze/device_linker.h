@@ -24,6 +24,10 @@ struct LinkOptions {
   int64_t flood_below_ns = 15'000'000'000;  // shorter periods are the unanswered (flood) regime
   int v4_prefix = 24;                       // re-addressing stays inside this prefix (DHCP pools)
   int v6_prefix = 64;                       // (temporary addresses rotate inside the /64)
+  // After linking: a device last seen on day L and one first seen in the same prefix within
+  // this many observed days after L, each the other's only such match and with no period that
+  // contradicts, are one device that moved unseen (0: off).
+  int32_t unseen_move_days = 3;
 };
 
 // One class on one day.
@@ -41,15 +45,16 @@ struct DayCounts {
   double period_q25_s = 0, period_median_s = 0, period_q75_s = 0;
 };
 
-// A linked device; 48 bytes of state plus its activity record (kept apart).
+// A linked device; 56 bytes of state plus its activity record (kept apart).
 struct Track {
   int64_t last_ns[2] = {0, 0};    // last request in the answered [0] and flood [1] regimes
   int64_t period_ns[2] = {0, 0};  // period in each regime (0: not known yet)
   int32_t first_day = 0;          // day numbers (days since 1970-01-01)
   int32_t last_day = 0;
-  uint16_t addresses = 0;  // addresses it held
-  uint16_t devices = 1;    // most devices found behind its address on one day (NAT)
-  uint32_t address = 0;    // index of the address it holds now
+  uint16_t addresses = 0;      // addresses it held
+  uint16_t devices = 1;        // most devices found behind its address on one day (NAT)
+  uint32_t address = 0;        // index of the address it holds now
+  uint32_t first_address = 0;  // index of the address it was first seen at
 };
 
 class DeviceLinker {
@@ -73,8 +78,10 @@ class DeviceLinker {
   uint64_t ambiguous_links() const { return ambiguous_; }
   // The address a track holds now.
   const core::Address& address_of(const Track& t) const { return addresses_[t.address]; }
-  // Compacts the activity records (call when done adding).
+  // Joins unseen moves (LinkOptions::unseen_move_days) and compacts the activity records; call
+  // once, when done adding. Joined devices keep an empty record.
   void finish();
+  uint64_t unseen_moves() const { return unseen_moves_; }
 
  private:
   struct AddressHash {
@@ -85,7 +92,7 @@ class DeviceLinker {
   };
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  bool conflicts(const Track& t, const core::SourceDay& row, int32_t day) const;
+  bool conflicts(const Track& t, const core::SourceDay& row, int32_t day) const;  // new device?
   uint32_t find_moved(const core::SourceDay& row, int32_t day);
   void update(uint32_t id, const core::SourceDay& row, int32_t day, DayCounts& counts);
   int regime(int64_t period_ns) const { return period_ns < options_.flood_below_ns ? 1 : 0; }
@@ -104,6 +111,9 @@ class DeviceLinker {
   std::unordered_map<core::Address, std::vector<uint32_t>, AddressHash> by_prefix_;
   std::vector<uint64_t> gaps_;
   uint64_t ambiguous_ = 0;
+  uint64_t unseen_moves_ = 0;
+  void join_unseen_moves();
+  bool periods_agree(const Track& a, const Track& b) const;
 };
 
 }  // namespace iotcensus::analyze

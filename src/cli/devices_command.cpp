@@ -69,6 +69,7 @@ int run_devices(const DevicesOptions& o) {
     uint64_t bytes = 0, records = 0;
     for (const auto& [name, c] : linked.value()) {
       for (size_t t = 0; t < c.linker->tracks().size(); ++t) {
+        if (c.linker->tracks()[t].addresses == 0) continue;  // joined into another device
         const std::string blob = c.linker->track_activity()[t].serialize();
         const uint32_t n = static_cast<uint32_t>(blob.size());
         const uint16_t len = static_cast<uint16_t>(name.size());

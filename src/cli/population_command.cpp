@@ -126,6 +126,7 @@ int run_population(const PopulationOptions& o) {
                             {"absence_reason", c.absence.reason},
                             {"devices", c.lives.size()},
                             {"ambiguous_links", c.linker->ambiguous_links()},
+                            {"unseen_moves", c.linker->unseen_moves()},
                             {"returns_after_days", c.linker->gaps()}};
     }
     j["rows"] = nlohmann::json::array();

@@ -1,5 +1,7 @@
 #include "cli/population_pipeline.h"
 
+#include <algorithm>
+
 namespace iotcensus::cli {
 
 core::Result<std::map<std::string, LinkedClass>> link_store(store::SqliteStore& store,
@@ -36,8 +38,12 @@ core::Result<std::map<std::string, LinkedClass>> link_store(store::SqliteStore& 
       c.absence.reason =
           "W = " + std::to_string(request.absence_days) + " observed days (--absence-days)";
     } else {
-      c.absence = analyze::choose_absence_days(c.linker->gaps(), c.linker->tracks().size(), 0.001,
-                                               2, request.options.link_days);
+      uint64_t devices = 0;
+      for (const auto& t : c.linker->tracks()) devices += t.addresses > 0 ? 1 : 0;
+      // W is at least the gap an unseen move may bridge, so that a joined move is not cut again.
+      c.absence = analyze::choose_absence_days(c.linker->gaps(), devices, 0.001,
+                                               std::max(2, request.options.unseen_move_days),
+                                               request.options.link_days);
     }
     c.lives = analyze::split_lives(*c.linker, c.absence.days);
   }

@@ -73,7 +73,9 @@ std::ptrdiff_t find_point(const std::vector<int64_t>& pts, const std::vector<cha
   return best;
 }
 
-constexpr int64_t kMaxSkip = 2;  // missing requests a progression may step over
+constexpr int64_t kMaxSkip = 2;
+constexpr uint64_t kSureRequests = 4;  // a sender this long is a device for the lower bound  //
+                                       // missing requests a progression may step over
 
 // Length and last point of the progression pts[i], pts[j], pts[j] + T, ... over unused points;
 // marks them when `mark`.
@@ -225,16 +227,15 @@ DeviceSplit split_devices(std::vector<Train>& trains, const SplitOptions& o) {
   for (const Sequence& s : seqs) {
     if (s.short_run) out.high += 2;
   }
-  // Lower bound: senders active at the same instant must be different devices.
+  // Lower bound: senders active at the same instant must be different devices. Only senders
+  // of at least kSureRequests count: a lone request or a short run inside another sender's span
+  // may be a stray (a reused port, a retransmission) rather than a device.
   std::vector<std::pair<int64_t, int>> events;
-  events.reserve(2 * (seqs.size() + lone.size()));
+  events.reserve(2 * seqs.size());
   for (const Sequence& s : seqs) {
+    if (s.packets < kSureRequests) continue;
     events.push_back({s.first, -1});  // starts sort before ends at the same time
     events.push_back({s.last, +1});
-  }
-  for (int64_t t : lone) {
-    events.push_back({t, -1});
-    events.push_back({t, +1});
   }
   std::sort(events.begin(), events.end());
   int active = 0, most = 0;
