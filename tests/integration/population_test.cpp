@@ -153,28 +153,23 @@ TEST_F(PopulationTest, NetgearDevicesPerDayWindowAndMonthMatchTruth) {
     births[d.at("birth").substr(0, 7)]++;
     deaths[d.at("death").substr(0, 7)]++;
   }
-  // Measured: births 1-6 % and deaths 2-19 % above truth, from re-addressed devices that could
-  // not be linked (docs/population.md); asserted at what is reached, not the 5 % goal.
-  int months = 0, births_near = 0, deaths_near = 0;
-  double births_est = 0, births_true = 0, deaths_est = 0, deaths_true = 0;
-  for (const std::string m : {"2003-09", "2003-10", "2003-11", "2003-12", "2004-01", "2004-02",
-                              "2004-03", "2004-04", "2004-05"}) {
+  // The goal: births and deaths per month within 5 % of truth. Asserted from September
+  // 2003: July and August hold the ends of the two unanswered episodes, where a device moving on
+  // the day its cadence changes can be missed (printed, not asserted; docs/population.md).
+  int months = 0, births_close = 0, deaths_close = 0;
+  for (const std::string m : {"2003-07", "2003-08", "2003-09", "2003-10", "2003-11", "2003-12",
+                              "2004-01", "2004-02", "2004-03", "2004-04", "2004-05"}) {
     const auto b = month.at({m + "-01", cls, "births"}).estimate;
     const auto d = month.at({m + "-01", cls, "deaths"}).estimate;
-    ++months;
     std::cerr << m << ": births " << b << " (truth " << births[m] << "), deaths " << d << " (truth "
               << deaths[m] << ")\n";
-    if (std::abs(b - births[m]) <= 0.10 * births[m]) ++births_near;
-    if (std::abs(d - deaths[m]) <= 0.20 * deaths[m]) ++deaths_near;
-    births_est += b;
-    births_true += births[m];
-    deaths_est += d;
-    deaths_true += deaths[m];
+    if (m < "2003-09") continue;
+    ++months;
+    if (std::abs(b - births[m]) <= 0.05 * births[m]) ++births_close;
+    if (std::abs(d - deaths[m]) <= 0.05 * deaths[m]) ++deaths_close;
   }
-  EXPECT_EQ(births_near, months);
-  EXPECT_EQ(deaths_near, months);
-  EXPECT_NEAR(births_est, births_true, 0.05 * births_true);
-  EXPECT_NEAR(deaths_est, deaths_true, 0.12 * deaths_true);
+  EXPECT_EQ(births_close, months);
+  EXPECT_EQ(deaths_close, months);
 
   // `devices` lists each life once, with its state; truth devices alive in the window are
   // matched to within 5 %.
