@@ -26,6 +26,10 @@ double weighted_quantile(const std::vector<std::pair<double, uint64_t>>& v, uint
 
 }  // namespace
 
+uint32_t devices_behind(const Track& t, uint64_t days_active) {
+  return 5 * uint64_t{t.shared_days} >= days_active ? t.devices : 1;
+}
+
 DeviceLinker::DeviceLinker(LinkOptions options, std::vector<int32_t> observed_days)
     : options_(options), observed_(std::move(observed_days)) {}
 
@@ -152,6 +156,7 @@ void DeviceLinker::update(uint32_t id, const core::SourceDay& row, int32_t day, 
   }
   t.last_day = day;
   t.devices = static_cast<uint16_t>(std::max<uint32_t>(t.devices, std::min(row.devices, 65535u)));
+  if (first_today && row.devices > 1 && t.shared_days < 65535) ++t.shared_days;
   track_activity_[id].add(day);
 }
 
@@ -336,6 +341,7 @@ void DeviceLinker::join_unseen_moves() {
     ta.address = tb.address;
     ta.addresses = static_cast<uint16_t>(std::min(65535, ta.addresses + tb.addresses));
     ta.devices = std::max(ta.devices, tb.devices);
+    ta.shared_days = static_cast<uint16_t>(std::min(65535, ta.shared_days + tb.shared_days));
     tb.addresses = 0;
     track_activity_[a].absorb(track_activity_[b]);
     rep[b] = a;

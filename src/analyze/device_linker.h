@@ -53,9 +53,15 @@ struct Track {
   int32_t last_day = 0;
   uint16_t addresses = 0;      // addresses it held
   uint16_t devices = 1;        // most devices found behind its address on one day (NAT)
+  uint16_t shared_days = 0;    // days on which more than one device was found behind it
   uint32_t address = 0;        // index of the address it holds now
   uint32_t first_address = 0;  // index of the address it was first seen at
 };
+
+// The devices a linked address group stands for over a window: the most found on one day when
+// they were found on at least a fifth of its days, else one (a stray second sender on a few days
+// is no second device).
+uint32_t devices_behind(const Track& t, uint64_t days_active);
 
 class DeviceLinker {
  public:

@@ -71,7 +71,7 @@ std::vector<Life> split_lives(const DeviceLinker& linker, int32_t w) {
         life.track = id;
         life.first_day = a;
         life.left_truncated = ord_a < w;
-        life.devices = tracks[id].devices;
+        life.devices = static_cast<uint16_t>(devices_behind(tracks[id], activity[id].days()));
         life.addresses = tracks[id].addresses;
         open = true;
       }

@@ -149,7 +149,7 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
   std::vector<std::pair<int32_t, int32_t>> c1, c7;
   for (size_t id = 0; id < linker.tracks().size(); ++id) {
     const ActivityRecord& a = linker.track_activity()[id];
-    const double w = linker.tracks()[id].devices;
+    const double w = devices_behind(linker.tracks()[id], a.days());
     cover(a, 7, [&](int32_t lo, int32_t hi) {
       churn7.add(lo, hi, 1);
       best7.add(lo, hi, w);
@@ -251,7 +251,7 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
     for (size_t id = 0; id < linker.tracks().size(); ++id) {
       if (linker.track_activity()[id].days_between(lo, hi) == 0) continue;
       ++churn;
-      best += linker.tracks()[id].devices;
+      best += devices_behind(linker.tracks()[id], linker.track_activity()[id].days());
     }
     double mean = 0, mean_lo = 0, mean_hi = 0, n = 0;
     for (auto it = std::lower_bound(observed.begin(), observed.end(), lo);

@@ -66,7 +66,9 @@ int run_population(const PopulationOptions& o) {
     wanted.insert(e);
   }
   if (wanted.empty() && o.format == "table") {
-    wanted = {"best", "raw", "nat", "churn", "rate", "births", "deaths"};
+    wanted = po.bin == analyze::PopulationBin::kDay
+                 ? std::set<std::string>{"best", "raw", "nat", "churn", "rate", "births", "deaths"}
+                 : std::set<std::string>{"best", "raw", "churn", "best-mean", "births", "deaths"};
   }
   auto store = store::SqliteStore::open_existing(o.store);
   if (!store) return fail(store.error().message, 2);
