@@ -77,7 +77,7 @@ uint32_t DeviceLinker::find_moved(const core::SourceDay& row, int32_t day) {
   for (size_t i = 0; i < list.size(); ++i) {
     const uint32_t id = list[i];
     const Track& t = tracks_[id];
-    if (ord - ordinal(t.last_day) > options_.link_days) continue;  // dropped from the list
+    if (t.addresses == 0 || ord - ordinal(t.last_day) > options_.link_days) continue;  // dropped
     list[out++] = id;
     if (t.last_day == day && std::max(t.last_ns[0], t.last_ns[1]) >= row.first_ns) continue;
     const int64_t ref_first = row.timed ? row.first_ns : 0;
@@ -227,8 +227,14 @@ void DeviceLinker::add_day(int32_t day, std::vector<core::SourceDay>& rows) {
     auto own = owner_.find(row.source);
     if (own != owner_.end()) owner_.erase(own);
     uint32_t id = find_moved(row, day);
-    if (id == kNone && fallback[i] != kNone && tracks_[fallback[i]].last_day != day) {
-      id = fallback[i];
+    const uint32_t was = fallback[i];
+    if (id == kNone && was != kNone && tracks_[was].last_day != day) id = was;
+    if (id != kNone && was != kNone && id != was && tracks_[was].last_day != day &&
+        tracks_[was].first_day > tracks_[id].last_day) {
+      // The address's device continues the clock of an older record: the two are one device
+      // that was lost track of in between (its cadence changed), so the records are joined.
+      absorb(id, was);
+      ++relinked_;
     }
     if (id == kNone) {
       id = static_cast<uint32_t>(tracks_.size());
@@ -326,27 +332,31 @@ void DeviceLinker::join_unseen_moves() {
   for (const auto& [ord, pair] : pairs) {
     const uint32_t a = find(pair.first), b = find(pair.second);
     if (a == b) continue;
-    Track& ta = tracks_[a];
-    Track& tb = tracks_[b];
-    const auto g = static_cast<size_t>(ordinal(tb.first_day) - ordinal(ta.last_day));
-    if (gaps_.size() <= g) gaps_.resize(g + 1);
-    ++gaps_[g];
-    for (int r = 0; r < 2; ++r) {
-      if (tb.period_ns[r] != 0) {
-        ta.period_ns[r] = tb.period_ns[r];
-        ta.last_ns[r] = tb.last_ns[r];
-      }
-    }
-    ta.last_day = tb.last_day;
-    ta.address = tb.address;
-    ta.addresses = static_cast<uint16_t>(std::min(65535, ta.addresses + tb.addresses));
-    ta.devices = std::max(ta.devices, tb.devices);
-    ta.shared_days = static_cast<uint16_t>(std::min(65535, ta.shared_days + tb.shared_days));
-    tb.addresses = 0;
-    track_activity_[a].absorb(track_activity_[b]);
+    absorb(a, b);
     rep[b] = a;
     ++unseen_moves_;
   }
+}
+
+void DeviceLinker::absorb(uint32_t a, uint32_t b) {
+  Track& ta = tracks_[a];
+  Track& tb = tracks_[b];
+  const auto g = static_cast<size_t>(std::max(1, ordinal(tb.first_day) - ordinal(ta.last_day)));
+  if (gaps_.size() <= g) gaps_.resize(g + 1);
+  ++gaps_[g];
+  for (int r = 0; r < 2; ++r) {
+    if (tb.period_ns[r] != 0) {
+      ta.period_ns[r] = tb.period_ns[r];
+      ta.last_ns[r] = tb.last_ns[r];
+    }
+  }
+  ta.last_day = tb.last_day;
+  ta.address = tb.address;
+  ta.addresses = static_cast<uint16_t>(std::min(65535, ta.addresses + tb.addresses));
+  ta.devices = std::max(ta.devices, tb.devices);
+  ta.shared_days = static_cast<uint16_t>(std::min(65535, ta.shared_days + tb.shared_days));
+  tb.addresses = 0;
+  track_activity_[a].absorb(track_activity_[b]);
 }
 
 void DeviceLinker::finish() {

@@ -88,6 +88,8 @@ class DeviceLinker {
   // once, when done adding. Joined devices keep an empty record.
   void finish();
   uint64_t unseen_moves() const { return unseen_moves_; }
+  // Records joined because an address's device turned out to continue an older record.
+  uint64_t relinked() const { return relinked_; }
 
  private:
   struct AddressHash {
@@ -118,6 +120,8 @@ class DeviceLinker {
   std::vector<uint64_t> gaps_;
   uint64_t ambiguous_ = 0;
   uint64_t unseen_moves_ = 0;
+  uint64_t relinked_ = 0;
+  void absorb(uint32_t into, uint32_t from);  // joins record `from` into `into`
   void join_unseen_moves();
   bool periods_agree(const Track& a, const Track& b) const;
 };

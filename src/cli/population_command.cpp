@@ -129,6 +129,7 @@ int run_population(const PopulationOptions& o) {
                             {"devices", c.lives.size()},
                             {"ambiguous_links", c.linker->ambiguous_links()},
                             {"unseen_moves", c.linker->unseen_moves()},
+                            {"relinked", c.linker->relinked()},
                             {"returns_after_days", c.linker->gaps()}};
     }
     j["rows"] = nlohmann::json::array();

@@ -153,20 +153,20 @@ TEST_F(PopulationTest, NetgearDevicesPerDayWindowAndMonthMatchTruth) {
     births[d.at("birth").substr(0, 7)]++;
     deaths[d.at("death").substr(0, 7)]++;
   }
-  // The goal: births and deaths per month within 5 % of truth. Asserted from September
-  // 2003: July and August hold the ends of the two unanswered episodes, where a device moving on
-  // the day its cadence changes can be missed (printed, not asserted; docs/population.md).
+  // The goal: births and deaths per month within 5 % of truth, from September 2003 on.
+  // June to August hold the ends of the two unanswered episodes, where a device moving on the
+  // day its cadence changes is joined only when unambiguous: 10 % there (docs/population.md).
   int months = 0, births_close = 0, deaths_close = 0;
-  for (const std::string m : {"2003-07", "2003-08", "2003-09", "2003-10", "2003-11", "2003-12",
-                              "2004-01", "2004-02", "2004-03", "2004-04", "2004-05"}) {
+  for (const std::string m : {"2003-06", "2003-07", "2003-08", "2003-09", "2003-10", "2003-11",
+                              "2003-12", "2004-01", "2004-02", "2004-03", "2004-04", "2004-05"}) {
     const auto b = month.at({m + "-01", cls, "births"}).estimate;
     const auto d = month.at({m + "-01", cls, "deaths"}).estimate;
     std::cerr << m << ": births " << b << " (truth " << births[m] << "), deaths " << d << " (truth "
               << deaths[m] << ")\n";
-    if (m < "2003-09") continue;
+    const double tolerance = m < "2003-09" ? 0.10 : 0.05;
     ++months;
-    if (std::abs(b - births[m]) <= 0.05 * births[m]) ++births_close;
-    if (std::abs(d - deaths[m]) <= 0.05 * deaths[m]) ++deaths_close;
+    if (std::abs(b - births[m]) <= tolerance * births[m]) ++births_close;
+    if (std::abs(d - deaths[m]) <= tolerance * deaths[m]) ++deaths_close;
   }
   EXPECT_EQ(births_close, months);
   EXPECT_EQ(deaths_close, months);
