@@ -53,6 +53,18 @@ bool DeviceLinker::fits(int64_t t, int64_t ref, int64_t period, double* residual
   return true;
 }
 
+// A row whose mean interval is longer than the device's period only because requests are
+// missing inside the day (a vantage-point outage cuts hours out of a day): its first request
+// continues the device's phase and its last lies a whole number of periods after its first.
+bool DeviceLinker::gapped(const Track& t, const core::SourceDay& row) const {
+  if (!row.timed || row.interval_ns <= 0) return false;
+  const int r = regime(row.interval_ns);
+  const int64_t p = t.period_ns[r];
+  if (p <= 0 || row.interval_ns <= p) return false;
+  return fits(row.first_ns, t.last_ns[r], p, nullptr) &&
+         fits(row.last_ns, row.first_ns, p, nullptr);
+}
+
 bool DeviceLinker::conflicts(const Track& t, const core::SourceDay& row, int32_t day) const {
   if (t.last_day == day) return true;  // the device was already seen today elsewhere
   if (ordinal(day) - ordinal(t.last_day) > options_.link_days) return true;  // a new device
@@ -61,7 +73,9 @@ bool DeviceLinker::conflicts(const Track& t, const core::SourceDay& row, int32_t
     const int64_t p = t.period_ns[r];
     const double tol = static_cast<double>(options_.jitter_ns) +
                        1e-5 * static_cast<double>(std::max(p, row.interval_ns));
-    if (p > 0 && std::abs(static_cast<double>(p - row.interval_ns)) > tol) return true;
+    if (p > 0 && std::abs(static_cast<double>(p - row.interval_ns)) > tol && !gapped(t, row)) {
+      return true;
+    }
   }
   return false;
 }
@@ -133,7 +147,7 @@ void DeviceLinker::update(uint32_t id, const core::SourceDay& row, int32_t day, 
   }
   if (row.interval_ns > 0) {
     const int r = regime(row.interval_ns);
-    t.period_ns[r] = row.interval_ns;
+    if (!gapped(t, row)) t.period_ns[r] = row.interval_ns;  // a gapped day keeps the period
     t.last_ns[r] = row.anchor_ns;
   } else if (row.timed) {
     // One request: it continues the answered period if one is known; else, seen on the
