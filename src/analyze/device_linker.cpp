@@ -57,11 +57,24 @@ bool DeviceLinker::fits(int64_t t, int64_t ref, int64_t period, double* residual
   return true;
 }
 
+// A row whose mean interval is longer than the device's period only because requests are
+// missing inside the day (a vantage-point outage cuts hours out of a day): its first request
+// continues the device's phase and its last lies a whole number of periods after its first.
+bool DeviceLinker::gapped(const Track& t, const core::SourceDay& row) const {
+  if (!row.timed || row.interval_ns <= 0) return false;
+  const int r = regime(row.interval_ns);
+  const int64_t p = t.period_ns[r];
+  if (p <= 0 || row.interval_ns <= p) return false;
+  return fits(row.first_ns, t.last_ns[r], p, nullptr) &&
+         fits(row.last_ns, row.first_ns, p, nullptr);
+}
+
 bool DeviceLinker::conflicts(const Track& t, const core::SourceDay&, int32_t day) const {
   if (t.last_day == day) return true;  // the device was already seen today elsewhere
   // Gone longer than a move may take: whoever sends from the address now is a new device. (A
   // different period alone is no conflict: a day whose cadence changed mid-way, as at the start
-  // or end of an unanswered episode, shows the mean of two periods on one port.)
+  // or end of an unanswered episode, shows the mean of two periods on one port, and a day cut by
+  // an outage shows a longer mean interval.)
   return ordinal(day) - ordinal(t.last_day) > options_.link_days;
 }
 
@@ -137,7 +150,7 @@ void DeviceLinker::update(uint32_t id, const core::SourceDay& row, int32_t day, 
   }
   if (row.interval_ns > 0) {
     const int r = regime(row.interval_ns);
-    t.period_ns[r] = row.interval_ns;
+    if (!gapped(t, row)) t.period_ns[r] = row.interval_ns;  // a gapped day keeps the period
     t.last_ns[r] = row.anchor_ns;
   } else if (row.timed) {
     // One request: it continues the answered period if one is known; else, seen on the

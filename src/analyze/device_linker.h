@@ -101,6 +101,7 @@ class DeviceLinker {
   static constexpr uint32_t kNone = UINT32_MAX;
 
   bool conflicts(const Track& t, const core::SourceDay& row, int32_t day) const;  // new device?
+  bool gapped(const Track& t, const core::SourceDay& row) const;
   uint32_t find_moved(const core::SourceDay& row, int32_t day);
   void update(uint32_t id, const core::SourceDay& row, int32_t day, DayCounts& counts);
   int regime(int64_t period_ns) const { return period_ns < options_.flood_below_ns ? 1 : 0; }

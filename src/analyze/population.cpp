@@ -100,6 +100,23 @@ const std::vector<EstimatorInfo>& population_estimators() {
   return k;
 }
 
+DailySeries estimator_series(const std::vector<EstimateRow>& rows, const std::string& estimator) {
+  std::map<int64_t, double> by_day;
+  for (const auto& r : rows) {
+    if (r.estimator == estimator && !std::isnan(r.estimate)) {
+      by_day[bin_start_of(r.bin_start, PopulationBin::kDay) / kDay] = r.estimate;
+    }
+  }
+  DailySeries out;
+  out.dates = true;
+  out.source = estimator;
+  for (const auto& [day, value] : by_day) {
+    out.day.push_back(day);
+    out.value.push_back(value);
+  }
+  return out;
+}
+
 int64_t bin_start_of(int64_t day_s, PopulationBin bin) {
   const int64_t day = day_s - ((day_s % kDay) + kDay) % kDay;
   switch (bin) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "analyze/daily_series.h"
 #include "analyze/device_linker.h"
 #include "analyze/lives.h"
 
@@ -41,6 +42,10 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
                                              const DeviceLinker& linker,
                                              const std::vector<Life>& lives,
                                              const PopulationOptions& options);
+
+// One estimator's values from day-bin rows as a daily series of dates (days since 1970-01-01),
+// for the population curves; rows without a number (NaN: suppressed) are left out.
+DailySeries estimator_series(const std::vector<EstimateRow>& rows, const std::string& estimator);
 
 // Start of the bin holding `day_s`.
 int64_t bin_start_of(int64_t day_s, PopulationBin bin);

@@ -2,6 +2,8 @@
 // Kaplan-Meier, median, restricted mean, log-rank and ranked parametric fits of a data set.
 // `iotcensus lifetimes --population-csv FILE [--births-csv FILE] [--project-below X]`: the
 // straight line and population curves fitted to daily counts, with projections.
+// `iotcensus lifetimes --class C [--store census.db]`: both, from the class's lives and its daily
+// `best` count and births in the store.
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -13,14 +15,20 @@
 
 #include "analyze/daily_series.h"
 #include "analyze/kaplan_meier.h"
+#include "analyze/likelihood_ratio.h"
 #include "analyze/linear_decline.h"
+#include "analyze/lives_survival.h"
 #include "analyze/log_rank.h"
 #include "analyze/parametric.h"
+#include "analyze/population.h"
 #include "analyze/population_curve.h"
 #include "analyze/population_projection.h"
 #include "analyze/survival_data.h"
 #include "cli/commands.h"
+#include "cli/population_pipeline.h"
+#include "core/time_bin.h"
 #include "report/lifetimes_report.h"
+#include "store/sqlite_store.h"
 
 namespace iotcensus::cli {
 
@@ -40,56 +48,41 @@ struct LifetimesOptions {
   int64_t project_step = 365;
   int draws = 1000;
   bool fit_share = false;
+  // Store mode.
+  std::string class_name;
+  std::string store = "census.db";
+  int32_t absence_days = 0;
+  int32_t link_days = 90;
 };
 
-int run_population(const LifetimesOptions& o, const std::vector<analyze::Distribution>& models,
-                   report::Format format) {
-  auto population = analyze::load_daily_series_csv(o.population_csv, "count");
-  if (!population) {
-    std::cerr << "iotcensus lifetimes: " << population.error().message << "\n";
-    return 1;
-  }
-  report::PopulationReport r;
-  r.source = o.population_csv;
-  r.population = *population;
+int fail(const std::string& message, int code) {
+  std::cerr << "iotcensus lifetimes: " << message << "\n";
+  return code;
+}
+
+// The straight line and (with births) the population curves fitted to `r.population`, ranked
+// by AIC, each projected. An error when nothing could be fitted.
+core::Status fit_population(report::PopulationReport& r, const analyze::DailySeries& births,
+                            const std::vector<analyze::Distribution>& models,
+                            const LifetimesOptions& o, bool fit_share) {
   r.below = o.project_below;
   r.conf_level = o.conf_level;
   r.draws = o.draws;
-  analyze::DailySeries births;
-  if (!o.births_csv.empty()) {
-    auto b = analyze::load_daily_series_csv(o.births_csv, "births");
-    if (!b) {
-      std::cerr << "iotcensus lifetimes: " << b.error().message << "\n";
-      return 1;
-    }
-    births = *b;
-    if (births.dates != r.population.dates) {
-      std::cerr << fmt::format(
-          "iotcensus lifetimes: {} and {}: one gives dates and the other day numbers\n",
-          o.population_csv, o.births_csv);
-      return 1;
-    }
-    r.births_source = o.births_csv;
-  }
   auto line = analyze::fit_linear_decline(r.population);
   if (line) r.line = *line;
-  if (!o.births_csv.empty() && !models.empty()) {
+  if (!r.births_source.empty() && !models.empty()) {
     analyze::PopulationCurveOptions options;
-    options.fit_share = o.fit_share;
+    options.fit_share = fit_share;
     r.curves = analyze::fit_population_curves(r.population, births, models, options);
     if (r.curves.empty()) {
       // Report why with the first model's error.
       auto fit = analyze::fit_population_curve(r.population, births, models.front(), options);
-      std::cerr << "iotcensus lifetimes: "
-                << (fit ? std::string("no population curve could be fitted") : fit.error().message)
-                << "\n";
-      return 1;
+      return core::Error{
+          core::ErrorCode::kUsage,
+          fit ? std::string("no population curve could be fitted") : fit.error().message};
     }
   }
-  if (!r.line && r.curves.empty()) {
-    std::cerr << "iotcensus lifetimes: " << line.error().message << "\n";
-    return 1;
-  }
+  if (!r.line && r.curves.empty()) return line.error();
   r.ranking = analyze::rank_population_models(r.line ? &*r.line : nullptr, r.curves);
   analyze::ProjectionOptions projection;
   projection.below = o.project_below;
@@ -108,7 +101,128 @@ int run_population(const LifetimesOptions& o, const std::vector<analyze::Distrib
       }
     }
   }
+  return core::Ok{};
+}
+
+// Kaplan-Meier, median, restricted mean, log-rank (with groups), the ranked fits and the
+// likelihood-ratio tests of the exponential against the models it is nested in.
+report::LifetimesReport analyse_survival(const analyze::SurvivalData& d,
+                                         const std::vector<analyze::Distribution>& models,
+                                         double conf_level) {
+  report::LifetimesReport r;
+  r.subjects = static_cast<int64_t>(d.size());
+  r.events = static_cast<int64_t>(d.events());
+  r.dropped_rows = d.dropped_rows;
+  r.left_truncated = d.has_entry();
+  r.km = analyze::kaplan_meier(d, {conf_level});
+  r.median = analyze::km_quantile(r.km, 0.5);
+  r.rmean = analyze::restricted_mean(r.km);
+  if (d.has_group()) {
+    auto lr = analyze::log_rank(d);
+    if (lr) r.log_rank = lr.value();
+  }
+  r.fits = analyze::fit_and_rank(d, models);
+  auto find = [&](analyze::Distribution m) -> const analyze::ParametricFit* {
+    for (const auto& f : r.fits) {
+      if (f.distribution == m) return &f;
+    }
+    return nullptr;
+  };
+  using D = analyze::Distribution;
+  const analyze::ParametricFit* exponential = find(D::kExponential);
+  for (D alternative : {D::kExponentialMixture, D::kWeibull}) {
+    const analyze::ParametricFit* a = find(alternative);
+    if (!exponential || !a) continue;
+    auto t = analyze::likelihood_ratio_test(*exponential, *a);
+    if (t) r.likelihood_ratio.push_back(t.value());
+  }
+  return r;
+}
+
+int run_population(const LifetimesOptions& o, const std::vector<analyze::Distribution>& models,
+                   report::Format format) {
+  auto population = analyze::load_daily_series_csv(o.population_csv, "count");
+  if (!population) return fail(population.error().message, 1);
+  report::PopulationReport r;
+  r.source = o.population_csv;
+  r.population = *population;
+  analyze::DailySeries births;
+  if (!o.births_csv.empty()) {
+    auto b = analyze::load_daily_series_csv(o.births_csv, "births");
+    if (!b) return fail(b.error().message, 1);
+    births = *b;
+    if (births.dates != r.population.dates) {
+      return fail(fmt::format("{} and {}: one gives dates and the other day numbers",
+                              o.population_csv, o.births_csv),
+                  1);
+    }
+    r.births_source = o.births_csv;
+  }
+  auto st = fit_population(r, births, models, o, o.fit_share);
+  if (!st) return fail(st.error().message, 1);
   report::write_population(std::cout, r, format);
+  return 0;
+}
+
+// Lifetimes of one class of the store: its lives as survival data (docs/lifetimes.md "Lifetimes
+// from the store"), and its daily `best` count with its births as a population series.
+int run_store(const LifetimesOptions& o, const std::vector<analyze::Distribution>& models,
+              report::Format format) {
+  auto store = store::SqliteStore::open_existing(o.store);
+  if (!store) return fail(store.error().message, 2);
+  LinkRequest request;
+  request.class_name = o.class_name;
+  request.absence_days = o.absence_days;
+  request.options.link_days = o.link_days;
+  auto linked = link_store(*store, request);
+  if (!linked) return fail(linked.error().message, 2);
+  auto it = linked->find(o.class_name);
+  if (it == linked->end()) {
+    return fail(fmt::format("{}: no sources of class '{}' (see `iotcensus classes`)", o.store,
+                            o.class_name),
+                1);
+  }
+  const LinkedClass& c = it->second;
+  const analyze::LivesSurvival lives = analyze::survival_of_lives(c.lives);
+  if (lives.data.size() == 0) {
+    return fail(
+        fmt::format("{}: class '{}' has no lives born within the record", o.store, o.class_name),
+        1);
+  }
+  report::LifetimesReport r = analyse_survival(lives.data, models, o.conf_level);
+  r.source = fmt::format("class {} in {}", o.class_name, o.store);
+  report::LivesSource source;
+  source.store = o.store;
+  source.class_name = o.class_name;
+  const auto& observed = c.linker->observed_days();
+  source.first_day = core::format_date(int64_t{observed.front()} * 86400);
+  source.last_day = core::format_date(int64_t{observed.back()} * 86400);
+  source.absence_days = c.absence.days;
+  source.absence_reason = c.absence.reason;
+  source.lives = lives.lives;
+  source.dead = lives.dead;
+  source.alive = lives.alive;
+  source.lost = lives.lost;
+  source.left_truncated = lives.left_truncated;
+  r.lives = source;
+
+  analyze::PopulationOptions daily;
+  daily.bin = analyze::PopulationBin::kDay;
+  const auto rows = analyze::estimate_population(o.class_name, *c.linker, c.lives, daily);
+  report::PopulationReport p;
+  p.source = fmt::format("{} best per day", o.class_name);
+  p.births_source = fmt::format("{} births per day", o.class_name);
+  p.population = analyze::estimator_series(rows, "best");
+  const analyze::DailySeries births = analyze::estimator_series(rows, "births");
+  // `best` counts the devices on line that day, a share of those alive: the share is fitted.
+  auto st = fit_population(p, births, models, o, true);
+  if (st) {
+    r.population = std::move(p);
+  } else {
+    std::cerr << "iotcensus lifetimes: population curves of the daily counts: "
+              << st.error().message << "\n";
+  }
+  report::write_lifetimes(std::cout, r, format);
   return 0;
 }
 
@@ -137,6 +251,15 @@ int run_lifetimes(const LifetimesOptions& o) {
       rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
     }
   }
+  if (!o.class_name.empty()) {
+    if (!o.csv.empty() || !o.population_csv.empty() || !o.births_csv.empty()) {
+      return fail(
+          "--class reads the store: give it without --from-csv, --population-csv and "
+          "--births-csv",
+          2);
+    }
+    return run_store(o, models, format);
+  }
   if (!o.population_csv.empty()) {
     if (!o.csv.empty()) {
       std::cerr << "iotcensus lifetimes: give --from-csv or --population-csv, not both\n";
@@ -145,8 +268,8 @@ int run_lifetimes(const LifetimesOptions& o) {
     return run_population(o, models, format);
   }
   if (o.csv.empty() || o.columns.time.empty() || o.columns.event.empty()) {
-    std::cerr << "iotcensus lifetimes: --from-csv FILE --time COL --event COL, or "
-                 "--population-csv FILE, is required\n";
+    std::cerr << "iotcensus lifetimes: --from-csv FILE --time COL --event COL, "
+                 "--population-csv FILE, or --class C is required\n";
     return 2;
   }
   if (!o.births_csv.empty() || !std::isnan(o.project_below)) {
@@ -164,20 +287,8 @@ int run_lifetimes(const LifetimesOptions& o) {
     std::cerr << fmt::format("iotcensus lifetimes: {}: no complete rows\n", o.csv);
     return 1;
   }
-  report::LifetimesReport r;
+  report::LifetimesReport r = analyse_survival(d, models, o.conf_level);
   r.source = o.csv;
-  r.subjects = static_cast<int64_t>(d.size());
-  r.events = static_cast<int64_t>(d.events());
-  r.dropped_rows = d.dropped_rows;
-  r.left_truncated = d.has_entry();
-  r.km = analyze::kaplan_meier(d, {o.conf_level});
-  r.median = analyze::km_quantile(r.km, 0.5);
-  r.rmean = analyze::restricted_mean(r.km);
-  if (d.has_group()) {
-    auto lr = analyze::log_rank(d);
-    if (lr) r.log_rank = lr.value();
-  }
-  r.fits = analyze::fit_and_rank(d, models);
   report::write_lifetimes(std::cout, r, format);
   return 0;
 }
@@ -217,6 +328,18 @@ Command add_lifetimes_command(CLI::App& app) {
       ->check(CLI::Range(0, 100000));
   sub->add_flag("--fit-share", o->fit_share,
                 "Also fit the share c of living devices the counts see (N = c * births (*) S)");
+  sub->add_option("--class", o->class_name,
+                  "Lifetimes of this class's devices from the store (lives, daily counts, births)");
+  sub->add_option("--store", o->store, "Store file (SQLite), with --class")->capture_default_str();
+  sub->add_option("--absence-days", o->absence_days,
+                  "With --class: W, a device unseen for more than W observed days died (default: "
+                  "from the data)")
+      ->check(CLI::Range(1, 3650));
+  sub->add_option("--link-days", o->link_days,
+                  "With --class: link a re-addressed device at most this many observed days after "
+                  "it was seen")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3650));
   sub->add_option("--format", o->format,
                   "table, csv (Kaplan-Meier table, or the population per day) or json")
       ->capture_default_str();

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -23,7 +24,10 @@ std::string text(double v) {
   return fmt::format("{:.6g}", v);
 }
 
-nlohmann::json fit_json(const analyze::ParametricFit& f) {
+nlohmann::json population_json(const PopulationReport& r);
+void write_population_table(std::ostream& out, const PopulationReport& r);
+
+nlohmann::json fit_json(const analyze::ParametricFit& f, double best_aic) {
   nlohmann::json params = nlohmann::json::array();
   for (const auto& p : f.parameters) {
     params.push_back(
@@ -40,6 +44,7 @@ nlohmann::json fit_json(const analyze::ParametricFit& f) {
           {"log_likelihood", number(f.log_likelihood)},
           {"n_parameters", f.n_parameters},
           {"aic", number(f.aic)},
+          {"delta_aic", number(f.aic - best_aic)},
           {"bic", number(f.bic)},
           {"half_life", number(f.half_life)},
           {"mean_life", number(f.mean_life)},
@@ -87,7 +92,31 @@ void write_json(std::ostream& out, const LifetimesReport& r) {
                      {"p_value", number(r.log_rank->p_value)}};
   }
   auto& models = j["models"] = nlohmann::json::array();
-  for (const auto& f : r.fits) models.push_back(fit_json(f));
+  for (const auto& f : r.fits) models.push_back(fit_json(f, r.fits.front().aic));
+  auto& tests = j["likelihood_ratio_tests"] = nlohmann::json::array();
+  for (const auto& t : r.likelihood_ratio) {
+    tests.push_back({{"null", t.null_model},
+                     {"alternative", t.alternative_model},
+                     {"statistic", number(t.statistic)},
+                     {"df", t.df},
+                     {"p_value", number(t.p_value)},
+                     {"boundary", t.boundary}});
+  }
+  if (r.lives) {
+    const LivesSource& l = *r.lives;
+    j["lives"] = {{"store", l.store},
+                  {"class", l.class_name},
+                  {"first_day", l.first_day},
+                  {"last_day", l.last_day},
+                  {"absence_days", l.absence_days},
+                  {"absence_reason", l.absence_reason},
+                  {"lives", l.lives},
+                  {"dead", l.dead},
+                  {"alive", l.alive},
+                  {"lost_in_outage", l.lost},
+                  {"left_truncated_left_out", l.left_truncated}};
+  }
+  if (r.population) j["population"] = population_json(*r.population);
   out << j.dump(2) << "\n";
 }
 
@@ -102,10 +131,58 @@ void write_csv(std::ostream& out, const LifetimesReport& r) {
   }
 }
 
+// One line per model: the survival fit to the lives and the population curve fitted to the
+// daily counts, each with its AIC difference to the best of its kind, half-life and mean life.
+void write_side_by_side(std::ostream& out, const LifetimesReport& r, const PopulationReport& p) {
+  std::vector<std::string> names;
+  for (const auto& f : r.fits) names.push_back(analyze::distribution_name(f.distribution));
+  for (const auto& row : p.ranking) {
+    if (std::find(names.begin(), names.end(), row.model) == names.end()) {
+      names.push_back(row.model);
+    }
+  }
+  fmt::print(out, "{:<22} | {:^38} | {:^38}\n", "", "survival fit to the lives",
+             "population curve fit to daily counts");
+  fmt::print(out, "{:<22} | {:>10} {:>13} {:>13} | {:>10} {:>13} {:>13}\n", "model", "dAIC",
+             "half-life", "mean life", "dAIC", "half-life", "mean life");
+  for (const auto& name : names) {
+    std::string left = fmt::format("{:>10} {:>13} {:>13}", "-", "-", "-");
+    for (const auto& f : r.fits) {
+      if (name == analyze::distribution_name(f.distribution)) {
+        left = fmt::format("{:>10.4g} {:>13} {:>13}", f.aic - r.fits.front().aic, text(f.half_life),
+                           text(f.mean_life));
+      }
+    }
+    std::string right = fmt::format("{:>10} {:>13} {:>13}", "-", "-", "-");
+    for (const auto& row : p.ranking) {
+      if (row.model != name) continue;
+      double half = NAN, mean = NAN;
+      for (const auto& c : p.curves) {
+        if (name == analyze::distribution_name(c.distribution())) {
+          half = c.survival.half_life;
+          mean = c.survival.mean_life;
+        }
+      }
+      right = fmt::format("{:>10.4g} {:>13} {:>13}", row.delta_aic, text(half), text(mean));
+    }
+    fmt::print(out, "{:<22} | {} | {}\n", name, left, right);
+  }
+  out << "(AICs compare within a column only: the two fits are to different data. Days.)\n\n";
+}
+
 void write_table(std::ostream& out, const LifetimesReport& r) {
   fmt::print(out, "lifetimes of {}: {} subjects, {} events{}{}\n", r.source, r.subjects, r.events,
              r.left_truncated ? ", left-truncated (delayed entry)" : "",
              r.dropped_rows ? fmt::format(", {} rows dropped (NA)", r.dropped_rows) : "");
+  if (r.lives) {
+    const LivesSource& l = *r.lives;
+    fmt::print(out,
+               "record {} to {}; {}\n{} lives: {} dead (events), {} alive at the end and {} lost "
+               "in an outage (censored), {} present at the start left out (birth unknown)\n"
+               "time = days from first to last seen + 1\n",
+               l.first_day, l.last_day, l.absence_reason, l.lives, l.dead, l.alive, l.lost,
+               l.left_truncated);
+  }
   fmt::print(out, "median {} (95% CI {} - {}), restricted mean {} (se {}) up to {}\n\n",
              text(r.median.time), text(r.median.lower_log), text(r.median.upper_log),
              text(r.rmean.mean), text(r.rmean.se), text(r.rmean.end_time));
@@ -125,8 +202,31 @@ void write_table(std::ostream& out, const LifetimesReport& r) {
     }
     out << "\n";
   }
+  for (const auto& t : r.likelihood_ratio) {
+    fmt::print(out, "likelihood-ratio test, {} against {}: 2 dLL = {} on {} df, p = {}{}\n",
+               t.null_model, t.alternative_model, text(t.statistic), t.df, text(t.p_value),
+               t.boundary ? " (approximate: the null is on the mixture's boundary)" : "");
+  }
+  if (!r.likelihood_ratio.empty()) out << "\n";
+  if (r.population) {
+    write_side_by_side(out, r, *r.population);
+    write_population_table(out, *r.population);
+    out << "\n";
+  }
   fmt::print(out, "{:>10} {:>7} {:>7} {:>10} {:>10} {:>10} {:>10}\n", "time", "n_risk", "events",
              "survival", "std_err", "lower95", "upper95");
+  if (r.lives) {
+    // Thousands of event days: a row a year, as summary.survfit(times = ...) prints them.
+    const double end = r.km.rows.empty() ? 0 : r.km.rows.back().time;
+    for (double t = 365; t <= end; t += 365) {
+      const analyze::KaplanMeierRow* row = r.km.row_at(t);
+      if (!row) continue;
+      fmt::print(out, "{:>10} {:>7} {:>7} {:>10.6f} {:>10.6f} {:>10} {:>10}\n", text(t),
+                 r.km.n_risk_at(t), "", row->surv, row->se_surv, text(row->lower_log),
+                 text(row->upper_log));
+    }
+    return;
+  }
   for (const auto& row : r.km.rows) {
     if (row.n_event == 0) continue;
     fmt::print(out, "{:>10} {:>7} {:>7} {:>10.6f} {:>10.6f} {:>10} {:>10}\n", text(row.time),
@@ -186,7 +286,7 @@ const analyze::Projection* projection_of(const PopulationReport& r, const std::s
   return nullptr;
 }
 
-void write_population_json(std::ostream& out, const PopulationReport& r) {
+nlohmann::json population_json(const PopulationReport& r) {
   const bool dates = r.population.dates;
   nlohmann::json j;
   j["source"] = r.source;
@@ -249,7 +349,11 @@ void write_population_json(std::ostream& out, const PopulationReport& r) {
                        {"bic", number(row.bic)},
                        {"delta_aic", number(row.delta_aic)}});
   }
-  out << j.dump(2) << "\n";
+  return j;
+}
+
+void write_population_json(std::ostream& out, const PopulationReport& r) {
+  out << population_json(r).dump(2) << "\n";
 }
 
 // Observed days with the best model's fitted value, then its projected days with intervals.
