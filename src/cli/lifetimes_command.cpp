@@ -130,7 +130,7 @@ report::LifetimesReport analyse_survival(const analyze::SurvivalData& d,
   };
   using D = analyze::Distribution;
   const analyze::ParametricFit* exponential = find(D::kExponential);
-  for (D alternative : {D::kExponentialMixture, D::kWeibull}) {
+  for (D alternative : {D::kExponentialMixture, D::kWeibullMixture, D::kWeibull}) {
     const analyze::ParametricFit* a = find(alternative);
     if (!exponential || !a) continue;
     auto t = analyze::likelihood_ratio_test(*exponential, *a);
