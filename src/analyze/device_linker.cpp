@@ -24,6 +24,9 @@ double weighted_quantile(const std::vector<std::pair<double, uint64_t>>& v, uint
   return v.back().first;
 }
 
+constexpr double kRatioTolerance = 1e-6;  // two cadence ratios of one clock agree this well
+constexpr size_t kRatioSupport = 3;       // devices that must share a ratio before it is used
+
 }  // namespace
 
 uint32_t devices_behind(const Track& t, uint64_t days_active) {
@@ -309,19 +312,52 @@ void DeviceLinker::join_unseen_moves() {
     }
     if (start > 0) by_prefix[prefix_of(addresses_[t.first_address])].second.push_back({start, id});
   }
+  // One clock drives both cadences of a device, so answered period / flood period is the same
+  // few values for every device of a class (the firmware's two intervals). Learnt from devices
+  // seen in both, they pair a device that went silent in one cadence with the one that appeared
+  // in the other (a move on the day the cadence changed).
+  std::vector<double> ratios;
+  for (const Track& t : tracks_) {
+    if (t.addresses > 0 && t.period_ns[0] > 0 && t.period_ns[1] > 0) {
+      ratios.push_back(static_cast<double>(t.period_ns[0]) / static_cast<double>(t.period_ns[1]));
+    }
+  }
+  std::sort(ratios.begin(), ratios.end());
+  std::vector<double> clock_ratios;  // values shared by at least kRatioSupport devices
+  for (size_t i = 0; i < ratios.size();) {
+    size_t j = i;
+    while (j < ratios.size() && ratios[j] <= ratios[i] * (1 + kRatioTolerance)) ++j;
+    if (j - i >= kRatioSupport) clock_ratios.push_back(ratios[(i + j) / 2]);
+    i = j;
+  }
+  auto same_clock = [&](const Track& a, const Track& b) {
+    for (int r = 0; r < 2; ++r) {
+      const int64_t p = a.period_ns[1 - r], q = b.period_ns[r];  // a's other cadence vs b's
+      if (p <= 0 || q <= 0 || a.period_ns[r] > 0 || b.period_ns[1 - r] > 0) continue;
+      const double ratio = r == 0 ? static_cast<double>(q) / static_cast<double>(p)
+                                  : static_cast<double>(p) / static_cast<double>(q);
+      for (double c : clock_ratios) {
+        if (std::abs(ratio - c) <= kRatioTolerance * c) return true;
+      }
+    }
+    return false;
+  };
   std::vector<std::pair<int32_t, std::pair<uint32_t, uint32_t>>> pairs;  // (end ord, (end, start))
   for (auto& [prefix, marks] : by_prefix) {
     auto& [ends, starts] = marks;
     if (ends.empty() || starts.empty()) continue;
+    // Candidates within k observed days with no contradicting period; those that share the
+    // device's clock across a cadence change, when there are any, are the only candidates.
     auto candidates = [&](const Mark& e, const std::vector<Mark>& pool, bool forward) {
-      std::vector<uint32_t> out;
+      std::vector<uint32_t> out, clock;
       for (const Mark& m : pool) {
         const int32_t gap = forward ? m.ord - e.ord : e.ord - m.ord;
         if (gap < 1 || gap > k || m.track == e.track) continue;
         if (!periods_agree(tracks_[e.track], tracks_[m.track])) continue;
         out.push_back(m.track);
+        if (same_clock(tracks_[e.track], tracks_[m.track])) clock.push_back(m.track);
       }
-      return out;
+      return clock.empty() ? out : clock;
     };
     for (const Mark& e : ends) {
       const auto fwd = candidates(e, starts, true);

@@ -28,6 +28,7 @@
 #include "cli/population_pipeline.h"
 #include "core/time_bin.h"
 #include "report/lifetimes_report.h"
+#include "report/publication.h"
 #include "store/sqlite_store.h"
 
 namespace iotcensus::cli {
@@ -53,6 +54,7 @@ struct LifetimesOptions {
   std::string store = "census.db";
   int32_t absence_days = 0;
   int32_t link_days = 90;
+  uint32_t k = report::kDefaultK;
 };
 
 int fail(const std::string& message, int code) {
@@ -204,6 +206,12 @@ int run_store(const LifetimesOptions& o, const std::vector<analyze::Distribution
   source.alive = lives.alive;
   source.lost = lives.lost;
   source.left_truncated = lives.left_truncated;
+  // Publication: the tail of the Kaplan-Meier table, where fewer than k devices are at risk,
+  // would describe single devices; it is withheld (the fits use every life).
+  source.k = o.k;
+  const size_t before = r.km.rows.size();
+  std::erase_if(r.km.rows, [&](const analyze::KaplanMeierRow& row) { return row.n_risk < o.k; });
+  source.withheld_rows = before - r.km.rows.size();
   r.lives = source;
 
   analyze::PopulationOptions daily;
@@ -335,6 +343,11 @@ Command add_lifetimes_command(CLI::App& app) {
                   "With --class: W, a device unseen for more than W observed days died (default: "
                   "from the data)")
       ->check(CLI::Range(1, 3650));
+  sub->add_option("--k", o->k,
+                  "With --class: withhold Kaplan-Meier rows with fewer than k devices at risk "
+                  "(k-anonymity; 1 = off)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1000000u));
   sub->add_option("--link-days", o->link_days,
                   "With --class: link a re-addressed device at most this many observed days after "
                   "it was seen")

@@ -114,7 +114,9 @@ void write_json(std::ostream& out, const LifetimesReport& r) {
                   {"dead", l.dead},
                   {"alive", l.alive},
                   {"lost_in_outage", l.lost},
-                  {"left_truncated_left_out", l.left_truncated}};
+                  {"left_truncated_left_out", l.left_truncated},
+                  {"k", l.k},
+                  {"kaplan_meier_rows_withheld", l.withheld_rows}};
   }
   if (r.population) j["population"] = population_json(*r.population);
   out << j.dump(2) << "\n";
@@ -182,6 +184,12 @@ void write_table(std::ostream& out, const LifetimesReport& r) {
                "time = days from first to last seen + 1\n",
                l.first_day, l.last_day, l.absence_reason, l.lives, l.dead, l.alive, l.lost,
                l.left_truncated);
+    if (l.k > 1) {
+      fmt::print(out,
+                 "k-anonymity: Kaplan-Meier rows with fewer than {} devices at risk are withheld "
+                 "({} rows)\n",
+                 l.k, l.withheld_rows);
+    }
   }
   fmt::print(out, "median {} (95% CI {} - {}), restricted mean {} (se {}) up to {}\n\n",
              text(r.median.time), text(r.median.lower_log), text(r.median.upper_log),

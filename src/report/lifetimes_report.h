@@ -51,6 +51,8 @@ struct LivesSource {
   uint64_t alive = 0;           // kept, censored at the end of the record
   uint64_t lost = 0;            // kept, censored at an outage
   uint64_t left_truncated = 0;  // left out (born before the record)
+  uint32_t k = 1;               // publication: Kaplan-Meier rows with fewer at risk withheld
+  uint64_t withheld_rows = 0;
 };
 
 struct LifetimesReport {

@@ -108,13 +108,24 @@ TEST(LifetimesFounding, NetgearLifetimesFromStoreRejectLineAndExponential) {
   t0 = std::chrono::steady_clock::now();
   auto life =
       run(bin + " lifetimes --class " + kClass + " --store " + quote(store) + " --format json");
+  // The default publication rule withholds only the tail where fewer than 10 devices are at
+  // risk; the statistical checks below use every row (--k 1).
+  auto all_rows = run(bin + " lifetimes --class " + kClass + " --k 1 --store " + quote(store) +
+                      " --format json");
+  ASSERT_EQ(all_rows.exit_code, 0) << all_rows.err;
   ASSERT_EQ(life.exit_code, 0) << life.err;
   const double lifetimes_s = seconds_since(t0);
   std::cout << "simulate " << simulate_s << " s, ingest " << ingest_s << " s, lifetimes "
             << lifetimes_s << " s\n";
 
-  const auto j = nlohmann::json::parse(life.out);
+  const auto j = nlohmann::json::parse(all_rows.out);
   std::cout << "lives " << j["lives"].dump() << "\n";
+  {
+    const auto published = nlohmann::json::parse(life.out);
+    EXPECT_EQ(published["lives"]["k"], 10);
+    EXPECT_GT(published["lives"]["kaplan_meier_rows_withheld"].get<int>(), 0);
+    for (const auto& row : published["kaplan_meier"]) EXPECT_GE(row["n_risk"].get<int>(), 10);
+  }
   ASSERT_GT(j["subjects"].get<int>(), 500);
   ASSERT_GT(j["events"].get<int>(), 300);
 
