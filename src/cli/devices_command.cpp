@@ -19,12 +19,9 @@ namespace iotcensus::cli {
 namespace {
 
 struct DevicesOptions {
-  std::string store = "census.db";
-  std::string class_name;
+  LinkArgs link;
   std::string format = "table";
   size_t limit = 0;
-  int32_t absence_days = 0;
-  int32_t link_days = 90;
   std::string activity_out;
 };
 
@@ -49,25 +46,16 @@ int run_devices(const DevicesOptions& o) {
   if (o.format != "table" && o.format != "csv" && o.format != "json") {
     return fail(fmt::format("--format '{}': use table, csv or json", o.format), 2);
   }
-  auto store = store::SqliteStore::open_existing(o.store);
-  if (!store) return fail(store.error().message, 2);
-  LinkRequest request;
-  if (!o.class_name.empty()) request.class_name = o.class_name;
-  request.absence_days = o.absence_days;
-  request.options.link_days = o.link_days;
-  auto linked = link_store(*store, request);
-  if (!linked) return fail(linked.error().message, 2);
-  if (linked->empty() && request.class_name) {
-    return fail(fmt::format("{}: no sources of class '{}' (see `iotcensus classes`)", o.store,
-                            *request.class_name),
-                1);
-  }
+  auto opened = open_and_link(o.link);
+  if (!opened) return fail(opened.error().message, link_exit_code(opened.error()));
+  const auto& linked = opened->classes;
+  auto& store = opened->store;
   if (!o.activity_out.empty()) {
     // Activity records: per life, class, track and the Roaring portable bitmap of its days.
     const std::string tmp = o.activity_out + ".tmp";
     std::ofstream f(tmp, std::ios::binary);
     uint64_t bytes = 0, records = 0;
-    for (const auto& [name, c] : linked.value()) {
+    for (const auto& [name, c] : linked) {
       for (size_t t = 0; t < c.linker->tracks().size(); ++t) {
         if (c.linker->tracks()[t].addresses == 0) continue;  // joined into another device
         const std::string blob = c.linker->track_activity()[t].serialize();
@@ -94,7 +82,7 @@ int run_devices(const DevicesOptions& o) {
         records, bytes, records ? static_cast<double>(bytes) / static_cast<double>(records) : 0.0,
         o.activity_out);
   }
-  auto policy = store->address_policy();
+  auto policy = store.address_policy();
   auto day = [](int32_t d) { return core::format_date(int64_t{d} * 86400); };
   nlohmann::json j = nlohmann::json::array();
   if (o.format == "csv") {
@@ -103,7 +91,7 @@ int run_devices(const DevicesOptions& o) {
   } else if (o.format == "table") {
     std::cout << "addresses: "
               << (policy && policy.value() ? policy.value()->describe() : "none ingested") << "\n";
-    for (const auto& [name, c] : linked.value()) {
+    for (const auto& [name, c] : linked) {
       std::cout << fmt::format("{}: {} lives; {}\n", name, c.lives.size(), c.absence.reason);
     }
     std::cout << fmt::format(
@@ -111,7 +99,7 @@ int run_devices(const DevicesOptions& o) {
         "class", "address", "first seen", "last seen", "days", "state", "trunc", "addr", "nat");
   }
   size_t shown = 0;
-  for (const auto& [name, c] : linked.value()) {
+  for (const auto& [name, c] : linked) {
     for (const auto& l : c.lives) {
       if (o.limit && shown >= o.limit) break;
       ++shown;
@@ -153,17 +141,11 @@ Command add_devices_command(CLI::App& app) {
   auto o = std::make_shared<DevicesOptions>();
   auto* sub = app.add_subcommand(
       "devices", "Devices linked from the sources: first and last seen, state and censoring");
-  sub->add_option("--store", o->store, "Store file (SQLite)")->capture_default_str();
-  sub->add_option("--class", o->class_name, "Only this class");
+  sub->add_option("--store", o->link.store, "Store file (SQLite)")->capture_default_str();
+  sub->add_option("--class", o->link.class_name, "Only this class");
   sub->add_option("--format", o->format, "table, csv or json")->capture_default_str();
   sub->add_option("--limit", o->limit, "At most this many lines (0: all)")->capture_default_str();
-  sub->add_option("--absence-days", o->absence_days,
-                  "W: a device unseen for more than W observed days died (default: from the data)")
-      ->check(CLI::Range(1, 3650));
-  sub->add_option("--link-days", o->link_days,
-                  "Link a re-addressed device at most this many observed days after it was seen")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 3650));
+  add_link_options(sub, o->link);
   sub->add_option("--activity-out", o->activity_out,
                   "Write every device's activity record (Roaring bitmaps of its days) here");
   return {sub, [o] { return run_devices(*o); }};

@@ -49,11 +49,8 @@ struct LifetimesOptions {
   int64_t project_step = 365;
   int draws = 1000;
   bool fit_share = false;
-  // Store mode.
-  std::string class_name;
-  std::string store = "census.db";
-  int32_t absence_days = 0;
-  int32_t link_days = 90;
+  // Store mode (--class).
+  LinkArgs link;
   uint32_t k = report::kDefaultK;
 };
 
@@ -170,32 +167,21 @@ int run_population(const LifetimesOptions& o, const std::vector<analyze::Distrib
 // from the store"), and its daily `best` count with its births as a population series.
 int run_store(const LifetimesOptions& o, const std::vector<analyze::Distribution>& models,
               report::Format format) {
-  auto store = store::SqliteStore::open_existing(o.store);
-  if (!store) return fail(store.error().message, 2);
-  LinkRequest request;
-  request.class_name = o.class_name;
-  request.absence_days = o.absence_days;
-  request.options.link_days = o.link_days;
-  auto linked = link_store(*store, request);
-  if (!linked) return fail(linked.error().message, 2);
-  auto it = linked->find(o.class_name);
-  if (it == linked->end()) {
-    return fail(fmt::format("{}: no sources of class '{}' (see `iotcensus classes`)", o.store,
-                            o.class_name),
-                1);
-  }
+  auto opened = open_and_link(o.link);
+  if (!opened) return fail(opened.error().message, link_exit_code(opened.error()));
+  auto it = opened->classes.find(o.link.class_name);
   const LinkedClass& c = it->second;
   const analyze::LivesSurvival lives = analyze::survival_of_lives(c.lives);
   if (lives.data.size() == 0) {
-    return fail(
-        fmt::format("{}: class '{}' has no lives born within the record", o.store, o.class_name),
-        1);
+    return fail(fmt::format("{}: class '{}' has no lives born within the record", o.link.store,
+                            o.link.class_name),
+                1);
   }
   report::LifetimesReport r = analyse_survival(lives.data, models, o.conf_level);
-  r.source = fmt::format("class {} in {}", o.class_name, o.store);
+  r.source = fmt::format("class {} in {}", o.link.class_name, o.link.store);
   report::LivesSource source;
-  source.store = o.store;
-  source.class_name = o.class_name;
+  source.store = o.link.store;
+  source.class_name = o.link.class_name;
   const auto& observed = c.linker->observed_days();
   source.first_day = core::format_date(int64_t{observed.front()} * 86400);
   source.last_day = core::format_date(int64_t{observed.back()} * 86400);
@@ -216,10 +202,10 @@ int run_store(const LifetimesOptions& o, const std::vector<analyze::Distribution
 
   analyze::PopulationOptions daily;
   daily.bin = analyze::PopulationBin::kDay;
-  const auto rows = analyze::estimate_population(o.class_name, *c.linker, c.lives, daily);
+  const auto rows = analyze::estimate_population(o.link.class_name, *c.linker, c.lives, daily);
   report::PopulationReport p;
-  p.source = fmt::format("{} best per day", o.class_name);
-  p.births_source = fmt::format("{} births per day", o.class_name);
+  p.source = fmt::format("{} best per day", o.link.class_name);
+  p.births_source = fmt::format("{} births per day", o.link.class_name);
   p.population = analyze::estimator_series(rows, "best");
   const analyze::DailySeries births = analyze::estimator_series(rows, "births");
   // `best` counts the devices on line that day, a share of those alive: the share is fitted.
@@ -259,7 +245,7 @@ int run_lifetimes(const LifetimesOptions& o) {
       rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
     }
   }
-  if (!o.class_name.empty()) {
+  if (!o.link.class_name.empty()) {
     if (!o.csv.empty() || !o.population_csv.empty() || !o.births_csv.empty()) {
       return fail(
           "--class reads the store: give it without --from-csv, --population-csv and "
@@ -336,23 +322,16 @@ Command add_lifetimes_command(CLI::App& app) {
       ->check(CLI::Range(0, 100000));
   sub->add_flag("--fit-share", o->fit_share,
                 "Also fit the share c of living devices the counts see (N = c * births (*) S)");
-  sub->add_option("--class", o->class_name,
+  sub->add_option("--class", o->link.class_name,
                   "Lifetimes of this class's devices from the store (lives, daily counts, births)");
-  sub->add_option("--store", o->store, "Store file (SQLite), with --class")->capture_default_str();
-  sub->add_option("--absence-days", o->absence_days,
-                  "With --class: W, a device unseen for more than W observed days died (default: "
-                  "from the data)")
-      ->check(CLI::Range(1, 3650));
+  sub->add_option("--store", o->link.store, "Store file (SQLite), with --class")
+      ->capture_default_str();
+  add_link_options(sub, o->link, "With --class: ");
   sub->add_option("--k", o->k,
                   "With --class: withhold Kaplan-Meier rows with fewer than k devices at risk "
                   "(k-anonymity; 1 = off)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000000u));
-  sub->add_option("--link-days", o->link_days,
-                  "With --class: link a re-addressed device at most this many observed days after "
-                  "it was seen")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 3650));
   sub->add_option("--format", o->format,
                   "table, csv (Kaplan-Meier table, or the population per day) or json")
       ->capture_default_str();

@@ -21,14 +21,11 @@ namespace iotcensus::cli {
 namespace {
 
 struct PopulationOptions {
-  std::string store = "census.db";
-  std::string class_name;
+  LinkArgs link;
   std::string bin = "day";
   std::vector<std::string> estimators;
   std::string format = "table";
   uint32_t k = report::kDefaultK;
-  int32_t absence_days = 0;
-  int32_t link_days = 90;
 };
 
 std::string number(double v) {
@@ -70,25 +67,15 @@ int run_population(const PopulationOptions& o) {
                  ? std::set<std::string>{"best", "raw", "nat", "churn", "rate", "births", "deaths"}
                  : std::set<std::string>{"best", "raw", "churn", "best-mean", "births", "deaths"};
   }
-  auto store = store::SqliteStore::open_existing(o.store);
-  if (!store) return fail(store.error().message, 2);
-  LinkRequest request;
-  if (!o.class_name.empty()) request.class_name = o.class_name;
-  request.absence_days = o.absence_days;
-  request.options.link_days = o.link_days;
-  auto linked = link_store(*store, request);
-  if (!linked) return fail(linked.error().message, 2);
-  if (linked->empty() && request.class_name) {
-    return fail(fmt::format("{}: no sources of class '{}' (see `iotcensus classes`)", o.store,
-                            *request.class_name),
-                1);
-  }
-  auto policy = store->address_policy();
+  auto opened = open_and_link(o.link);
+  if (!opened) return fail(opened.error().message, link_exit_code(opened.error()));
+  const auto& linked = opened->classes;
+  auto policy = opened->store.address_policy();
   const std::optional<store::AddressPolicy> pol = policy ? policy.value() : std::nullopt;
 
   std::vector<analyze::EstimateRow> rows;
   size_t suppressed = 0;
-  for (auto& [name, c] : linked.value()) {
+  for (auto& [name, c] : linked) {
     auto r = analyze::estimate_population(name, *c.linker, c.lives, po);
     // k-anonymity: a bin with fewer than k distinct sources publishes no numbers.
     std::set<int64_t> small;
@@ -115,7 +102,7 @@ int run_population(const PopulationOptions& o) {
   }
   if (o.format == "json") {
     nlohmann::json j;
-    j["store"] = o.store;
+    j["store"] = o.link.store;
     j["bin"] = o.bin;
     j["addresses"] = pol ? pol->describe() : "none ingested";
     j["k"] = o.k;
@@ -123,7 +110,7 @@ int run_population(const PopulationOptions& o) {
     for (const auto& e : analyze::population_estimators()) {
       j["estimators"].push_back({{"name", e.name}, {"method", e.method}});
     }
-    for (const auto& [name, c] : linked.value()) {
+    for (const auto& [name, c] : linked) {
       j["classes"][name] = {{"absence_days", c.absence.days},
                             {"absence_reason", c.absence.reason},
                             {"devices", c.lives.size()},
@@ -159,7 +146,7 @@ int run_population(const PopulationOptions& o) {
   for (const auto& e : analyze::population_estimators()) {
     if (wanted.count(e.name)) std::cout << fmt::format("  {:<13} {}\n", e.name, e.method);
   }
-  for (const auto& [name, c] : linked.value()) {
+  for (const auto& [name, c] : linked) {
     std::cout << fmt::format("\n{}: {} devices linked; {}\n", name, c.lives.size(),
                              c.absence.reason);
     std::vector<std::string> cols;
@@ -202,8 +189,8 @@ Command add_population_command(CLI::App& app) {
   auto o = std::make_shared<PopulationOptions>();
   auto* sub = app.add_subcommand(
       "population", "Devices per class and day, week or month, with bounds, by several estimators");
-  sub->add_option("--store", o->store, "Store file (SQLite)")->capture_default_str();
-  sub->add_option("--class", o->class_name, "Only this class");
+  sub->add_option("--store", o->link.store, "Store file (SQLite)")->capture_default_str();
+  sub->add_option("--class", o->link.class_name, "Only this class");
   sub->add_option("--bin", o->bin, "day, week or month")->capture_default_str();
   sub->add_option("--estimator", o->estimators,
                   "Only these estimators (repeat; default all, or a short list for tables)");
@@ -212,13 +199,7 @@ Command add_population_command(CLI::App& app) {
                   "Suppress bins with fewer than k distinct sources (k-anonymity; 1 = off)")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1000000u));
-  sub->add_option("--absence-days", o->absence_days,
-                  "W: a device unseen for more than W observed days died (default: from the data)")
-      ->check(CLI::Range(1, 3650));
-  sub->add_option("--link-days", o->link_days,
-                  "Link a re-addressed device at most this many observed days after it was seen")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 3650));
+  add_link_options(sub, o->link);
   return {sub, [o] { return run_population(*o); }};
 }
 

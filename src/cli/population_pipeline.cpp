@@ -1,5 +1,8 @@
 #include "cli/population_pipeline.h"
 
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <algorithm>
 
 namespace iotcensus::cli {
@@ -48,6 +51,41 @@ core::Result<std::map<std::string, LinkedClass>> link_store(store::SqliteStore& 
     c.lives = analyze::split_lives(*c.linker, c.absence.days);
   }
   return out;
+}
+
+void add_link_options(CLI::App* sub, LinkArgs& args, const std::string& prefix) {
+  sub->add_option("--absence-days", args.absence_days,
+                  prefix +
+                      "W: a device unseen for more than W observed days died (default: from "
+                      "the data)")
+      ->check(CLI::Range(1, 3650));
+  sub->add_option("--link-days", args.link_days,
+                  prefix +
+                      "link a re-addressed device at most this many observed days after it "
+                      "was seen")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3650));
+}
+
+core::Result<LinkedStore> open_and_link(const LinkArgs& args) {
+  auto store = store::SqliteStore::open_existing(args.store);
+  if (!store) return store.error();
+  LinkRequest request;
+  if (!args.class_name.empty()) request.class_name = args.class_name;
+  request.absence_days = args.absence_days;
+  request.options.link_days = args.link_days;
+  auto linked = link_store(*store, request);
+  if (!linked) return linked.error();
+  if (request.class_name && !linked->count(*request.class_name)) {
+    return core::make_error(core::ErrorCode::kUsage,
+                            fmt::format("{}: no sources of class '{}' (see `iotcensus classes`)",
+                                        args.store, *request.class_name));
+  }
+  return LinkedStore{std::move(store.value()), std::move(linked.value())};
+}
+
+int link_exit_code(const core::Error& e) {
+  return e.code == core::ErrorCode::kUsage ? 1 : 2;
 }
 
 }  // namespace iotcensus::cli
