@@ -36,6 +36,17 @@ struct CryptoPanStats {
   std::uint64_t aes_calls = 0;
 };
 
+// How AES-128 is computed; every choice gives the same output.
+enum class CryptoPanAes {
+  // The CPU's AES instructions where it has them: VAES (two blocks per instruction, 256-bit
+  // registers), else AES-NI; else OpenSSL EVP. With AES instructions the inputs of an address's
+  // bit positions are formed, encrypted and their output bits collected in registers, instead of
+  // going through memory and an EVP call per batch of blocks.
+  kFastest,
+  kAesNi128,    // AES-NI on 128-bit registers even if the CPU has VAES (else EVP)
+  kOpenSslEvp,  // always OpenSSL's EVP interface (as on a CPU without AES instructions)
+};
+
 struct CryptoPanOptions {
   // Memory budget of the IPv4 cache: per-/24 entries holding the anonymized 24-bit prefix and a
   // table of the 256 anonymized last bytes. 0 disables the IPv4 cache.
@@ -43,10 +54,7 @@ struct CryptoPanOptions {
   // Memory budget of the IPv6 caches (exact address, /64 and /48 prefixes). 0 disables them.
   std::size_t v6_cache_bytes = kDefaultV6CacheBytes;
   std::uint32_t v4_lazy_fills_before_full_table = kDefaultV4LazyFillsBeforeFullTable;
-  // Use the CPU's AES instructions (AES-NI) directly where the CPU has them: the inputs of an
-  // address's bit positions are formed and encrypted in registers, several times faster than
-  // going through OpenSSL's EVP per batch of blocks. false: always OpenSSL EVP. Same output.
-  bool hardware_aes = true;
+  CryptoPanAes aes = CryptoPanAes::kFastest;
 };
 
 class CryptoPan {
