@@ -892,8 +892,9 @@ struct CryptoPan::State {
   // Batches give the same results as the single-address functions (Crypto-PAn is a function of
   // the address; the caches only remember it). IPv4: a chunk of addresses is looked up in three
   // passes, so that its cache misses overlap instead of following one another: hash and prefetch
-  // every set, then match the tags and prefetch every table line, then answer. An answer re-checks
-  // its tag, since a miss earlier in the chunk may have taken over that way.
+  // every set, then match the tags and prefetch every table line, then answer; the passes of
+  // consecutive chunks are pipelined. An answer re-checks its tag, since a miss answered since
+  // its match pass (in this chunk or the one before) may have taken over that way.
   void anonymize_v4_batch(const std::uint32_t* in, std::uint32_t* result, std::size_t n) {
     if (v4_sets.size() == 0) {
       anonymize_v4_uncached_batch(in, result, n);
@@ -903,31 +904,50 @@ struct CryptoPan::State {
     const std::uint64_t key = salt;
     V4Set* const set_base = v4_sets.data();
     V4Table* const table_base = v4_tables.data();
-    std::uint32_t address[kV4Chunk];
-    std::uint32_t set_of[kV4Chunk];
-    std::uint8_t way_of[kV4Chunk];
-    for (std::size_t start = 0; start < n; start += kV4Chunk) {
-      const std::size_t m = std::min(kV4Chunk, n - start);
+    // The three passes are pipelined over chunks: chunk c is answered while chunk c + 1 has its
+    // table lines and chunk c + 2 its sets on the way from memory.
+    struct Chunk {
+      std::uint32_t address[kV4Chunk];
+      std::uint32_t set_of[kV4Chunk];
+      std::uint8_t way_of[kV4Chunk];
+    };
+    Chunk chunks[3];
+    const std::size_t chunk_count = (n + kV4Chunk - 1) / kV4Chunk;
+    auto size_of = [&](std::size_t c) { return std::min(kV4Chunk, n - c * kV4Chunk); };
+    auto hash_pass = [&](std::size_t c) {
+      Chunk& chunk = chunks[c % 3];
+      const std::size_t m = size_of(c);
       for (std::size_t i = 0; i < m; ++i) {
-        address[i] = in[start + i];  // copied first: `result` may be `in`
-        set_of[i] = static_cast<std::uint32_t>(reduce(mix64((address[i] >> 8) ^ key), sets));
-        __builtin_prefetch(&set_base[set_of[i]]);
+        chunk.address[i] = in[c * kV4Chunk + i];  // copied first: `result` may be `in`
+        chunk.set_of[i] =
+            static_cast<std::uint32_t>(reduce(mix64((chunk.address[i] >> 8) ^ key), sets));
+        __builtin_prefetch(&set_base[chunk.set_of[i]]);
       }
+    };
+    auto match_pass = [&](std::size_t c) {
+      Chunk& chunk = chunks[c % 3];
+      const std::size_t m = size_of(c);
       for (std::size_t i = 0; i < m; ++i) {
-        const unsigned match = matching_ways(set_base[set_of[i]], (address[i] >> 8) | kV4TagValid);
+        const std::uint32_t a = chunk.address[i];
+        const unsigned match = matching_ways(set_base[chunk.set_of[i]], (a >> 8) | kV4TagValid);
         const auto way = static_cast<std::size_t>(std::countr_zero(match | (1u << kV4Ways)));
-        way_of[i] = static_cast<std::uint8_t>(way);
+        chunk.way_of[i] = static_cast<std::uint8_t>(way);
         if (way != kV4Ways) {
-          __builtin_prefetch(&table_base[set_of[i] * kV4Ways + way].last_byte[address[i] & 0xFFu]);
+          __builtin_prefetch(&table_base[chunk.set_of[i] * kV4Ways + way].last_byte[a & 0xFFu]);
         }
       }
+    };
+    auto answer_pass = [&](std::size_t c) {
+      const Chunk& chunk = chunks[c % 3];
+      const std::size_t m = size_of(c);
+      std::uint32_t* out = result + c * kV4Chunk;
       for (std::size_t i = 0; i < m; ++i) {
-        const std::uint32_t a = address[i];
-        const std::size_t way = way_of[i];
-        const std::size_t set_index = set_of[i];
+        const std::uint32_t a = chunk.address[i];
+        const std::size_t way = chunk.way_of[i];
+        const std::size_t set_index = chunk.set_of[i];
         const V4Set& set = set_base[set_index];
         if (way == kV4Ways || set.tags[way] != ((a >> 8) | kV4TagValid)) {
-          result[start + i] = anonymize_v4(a);
+          out[i] = anonymize_v4(a);
           continue;
         }
         const unsigned last = a & 0xFFu;
@@ -935,12 +955,19 @@ struct CryptoPan::State {
         const std::uint32_t stored = set.masks[way];
         if ((stored & kV4CompleteFlag) == 0 &&
             ((table.valid[last >> 6] >> (last & 63)) & 1u) == 0) {
-          result[start + i] = v4_fill(set_index, way, a);
+          out[i] = v4_fill(set_index, way, a);
           continue;
         }
         ++stats.cache_hits;
-        result[start + i] = a ^ ((stored & kV4PrefixMaskBits) | table.last_byte[last]);
+        out[i] = a ^ ((stored & kV4PrefixMaskBits) | table.last_byte[last]);
       }
+    };
+    for (std::size_t c = 0; c < std::min<std::size_t>(chunk_count, 2); ++c) hash_pass(c);
+    if (chunk_count != 0) match_pass(0);
+    for (std::size_t c = 0; c < chunk_count; ++c) {
+      if (c + 2 < chunk_count) hash_pass(c + 2);
+      if (c + 1 < chunk_count) match_pass(c + 1);
+      answer_pass(c);
     }
   }
 
