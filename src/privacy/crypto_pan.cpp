@@ -1,5 +1,7 @@
-// Crypto-PAn implementation: AES-128 via OpenSSL EVP, the AES inputs of an address (or of a batch
-// of addresses) encrypted in one ECB call, plus set-associative caches (/24 tables for IPv4;
+// Crypto-PAn implementation: AES-128 with the CPU's AES instructions where it has them (VAES or
+// AES-NI; the inputs of an address's bit positions formed, encrypted and their output bits
+// collected in registers), else via OpenSSL EVP with the AES inputs of an address (or of a batch
+// of addresses) encrypted in one ECB call; plus set-associative caches (/24 tables for IPv4;
 // exact, /64 and /48 for IPv6).
 #include "privacy/crypto_pan.h"
 
@@ -436,7 +438,7 @@ IOTCENSUS_VAES_TARGET void vaes_pan_bits(const AesNiKey& k, const std::uint8_t* 
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
       // Lane 0: position pos + 2j, lane 1: pos + 2j + 1.
-      const __m256i mask = _mm256_load_si256(
+      const __m256i mask = _mm256_loadu_si256(
           reinterpret_cast<const __m256i*>(prefix_masks + (pos + 2 * j) * kBlockBytes));
       b[j] = _mm256_xor_si256(pad_round0, _mm256_and_si256(diff, mask));
     }
@@ -464,7 +466,7 @@ IOTCENSUS_VAES_TARGET void vaes_top_bytes(const AesNiKey& k, const std::uint8_t*
 #pragma GCC unroll 8
     for (int j = 0; j < 8; ++j) {
       b[j] = _mm256_xor_si256(base_round0,
-                              _mm256_load_si256(reinterpret_cast<const __m256i*>(
+                              _mm256_loadu_si256(reinterpret_cast<const __m256i*>(
                                   deltas + (i + 2 * static_cast<std::size_t>(j)) * kBlockBytes)));
     }
     vaes_rounds8(k, b);
@@ -1110,9 +1112,9 @@ struct CryptoPan::State {
 #endif
   alignas(16) std::array<std::uint8_t, kBlockBytes> pad_block{};
   // v4_node_deltas[i]: byte 3 = v4_node_low[i] XOR the pad's byte 3, else zero (i >= 1).
-  alignas(16) std::array<std::uint8_t, (kV4TableNodes + 1) * kBlockBytes> v4_node_deltas{};
+  alignas(64) std::array<std::uint8_t, (kV4TableNodes + 1) * kBlockBytes> v4_node_deltas{};
   // prefix_masks[p]: the first p bits set (network order), for p < 128.
-  alignas(16) std::array<std::uint8_t, kV6MaxBlocks * kBlockBytes> prefix_masks{};
+  alignas(64) std::array<std::uint8_t, kV6MaxBlocks * kBlockBytes> prefix_masks{};
 
   ZeroedArray<V4Set> v4_sets;
   ZeroedArray<V4Table> v4_tables;

@@ -31,8 +31,8 @@ struct CryptoPanStats {
   // Entries dropped from any cache level to make room (IPv4: round-robin within an 8-way set;
   // IPv6: least recently used entry of an 8-way set).
   std::uint64_t evictions = 0;
-  // Number of AES-128 block encryptions done (batched into few EVP calls; the key schedule's
-  // one-off encryptions of the pad and hash salt are included).
+  // Number of AES-128 block encryptions done (the key schedule's one-off encryptions of the pad
+  // and hash salt are included).
   std::uint64_t aes_calls = 0;
 };
 
