@@ -31,9 +31,20 @@ struct CryptoPanStats {
   // Entries dropped from any cache level to make room (IPv4: round-robin within an 8-way set;
   // IPv6: least recently used entry of an 8-way set).
   std::uint64_t evictions = 0;
-  // Number of AES-128 block encryptions done (batched into few EVP calls; the key schedule's
-  // one-off encryptions of the pad and hash salt are included).
+  // Number of AES-128 block encryptions done (the key schedule's one-off encryptions of the pad
+  // and hash salt are included).
   std::uint64_t aes_calls = 0;
+};
+
+// How AES-128 is computed; every choice gives the same output.
+enum class CryptoPanAes {
+  // The CPU's AES instructions where it has them: VAES (two blocks per instruction, 256-bit
+  // registers), else AES-NI; else OpenSSL EVP. With AES instructions the inputs of an address's
+  // bit positions are formed, encrypted and their output bits collected in registers, instead of
+  // going through memory and an EVP call per batch of blocks.
+  kFastest,
+  kAesNi128,    // AES-NI on 128-bit registers even if the CPU has VAES (else EVP)
+  kOpenSslEvp,  // always OpenSSL's EVP interface (as on a CPU without AES instructions)
 };
 
 struct CryptoPanOptions {
@@ -43,6 +54,7 @@ struct CryptoPanOptions {
   // Memory budget of the IPv6 caches (exact address, /64 and /48 prefixes). 0 disables them.
   std::size_t v6_cache_bytes = kDefaultV6CacheBytes;
   std::uint32_t v4_lazy_fills_before_full_table = kDefaultV4LazyFillsBeforeFullTable;
+  CryptoPanAes aes = CryptoPanAes::kFastest;
 };
 
 class CryptoPan {
