@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "analyze/lives.h"
+#include "analyze/lives_survival.h"
 
 namespace iotcensus::analyze {
 namespace {
@@ -112,6 +113,27 @@ TEST(Lives, AbsenceDaysFollowTheData) {
   const AbsenceChoice c = choose_absence_days(gaps, 10000, 0.001);
   EXPECT_EQ(c.days, 5);  // returns after 6 days: 10 <= 0.001 * 10000
   EXPECT_EQ(c.longer, 13u);
+}
+
+TEST(LivesSurvival, TimesEventsCensoringAndTruncation) {
+  std::vector<Life> lives(4);
+  lives[0].first_day = 100, lives[0].last_day = 100, lives[0].state = LifeState::kDead;
+  lives[1].first_day = 100, lives[1].last_day = 459, lives[1].state = LifeState::kAlive;
+  lives[2].first_day = 10, lives[2].last_day = 20, lives[2].state = LifeState::kLost;
+  lives[3].first_day = 0, lives[3].last_day = 50, lives[3].left_truncated = true;
+  const LivesSurvival s = survival_of_lives(lives);
+  ASSERT_EQ(s.data.size(), 3u);  // the left-truncated life is left out and counted
+  EXPECT_EQ(s.left_truncated, 1u);
+  EXPECT_EQ(s.lives, 4u);
+  EXPECT_EQ(s.data.time[0], 1.0);  // seen on one day: lasts one day
+  EXPECT_EQ(s.data.event[0], 1);
+  EXPECT_EQ(s.data.time[1], 360.0);
+  EXPECT_EQ(s.data.event[1], 0);
+  EXPECT_EQ(s.data.time[2], 11.0);
+  EXPECT_EQ(s.data.event[2], 0);
+  EXPECT_EQ(s.dead, 1u);
+  EXPECT_EQ(s.alive, 1u);
+  EXPECT_EQ(s.lost, 1u);
 }
 
 TEST(ActivityRecord, RoundTripAndSize) {
