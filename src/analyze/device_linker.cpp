@@ -132,6 +132,27 @@ uint32_t DeviceLinker::find_moved(const core::SourceDay& row, int32_t day) {
   }
   list.resize(out);
   if (matches > 1) ++ambiguous_;
+  if (best == kNone && !row.source.is_v4()) {
+    // An IPv6 /64 is one network: a new address there, with no clock to go by (a request or
+    // two a day from a temporary address), is the class's only device of that /64 when there
+    // is exactly one and nothing contradicts it.
+    uint32_t sole = kNone;
+    int n = 0;
+    for (uint32_t id : list) {
+      const Track& t = tracks_[id];
+      if (t.addresses == 0 || t.last_day == day) continue;
+      ++n;
+      sole = id;
+    }
+    if (n == 1 && (row.interval_ns == 0 || tracks_[sole].period_ns[regime(row.interval_ns)] == 0 ||
+                   std::abs(static_cast<double>(tracks_[sole].period_ns[regime(row.interval_ns)] -
+                                                row.interval_ns)) <=
+                       1e-5 * static_cast<double>(row.interval_ns) +
+                           static_cast<double>(options_.jitter_ns))) {
+      ++sole_links_;
+      return sole;
+    }
+  }
   return best;
 }
 

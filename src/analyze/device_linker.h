@@ -90,6 +90,8 @@ class DeviceLinker {
   uint64_t unseen_moves() const { return unseen_moves_; }
   // Records joined because an address's device turned out to continue an older record.
   uint64_t relinked() const { return relinked_; }
+  // IPv6 addresses linked as the only device of the class in their /64.
+  uint64_t sole_links() const { return sole_links_; }
 
  private:
   struct AddressHash {
@@ -122,6 +124,7 @@ class DeviceLinker {
   uint64_t ambiguous_ = 0;
   uint64_t unseen_moves_ = 0;
   uint64_t relinked_ = 0;
+  uint64_t sole_links_ = 0;
   void absorb(uint32_t into, uint32_t from);  // joins record `from` into `into`
   void join_unseen_moves();
   bool periods_agree(const Track& a, const Track& b) const;

@@ -6,6 +6,10 @@
 
 namespace iotcensus::analyze {
 
+namespace {
+constexpr double kTailShare = 0.005;  // false deaths W may leave, as a share of the devices
+}  // namespace
+
 const char* life_state_name(LifeState s) {
   switch (s) {
     case LifeState::kAlive:
@@ -24,16 +28,28 @@ AbsenceChoice choose_absence_days(const std::vector<uint64_t>& gaps, uint64_t de
   for (size_t g = 1; g < gaps.size(); ++g) c.gaps += gaps[g];
   auto at = [&](int32_t g) { return static_cast<size_t>(g) < gaps.size() ? gaps[g] : 0; };
   const double limit = std::max(1.0, floor * static_cast<double>(devices));
+  // ... and the returns after longer absences, each a false death and birth, are at most
+  // kTailShare of the devices (slow pollers come back after weeks: W grows with them).
+  const double tail_limit = std::max(1.0, kTailShare * static_cast<double>(devices));
+  auto tail = [&](int32_t w) {
+    uint64_t n = 0;
+    for (size_t g = static_cast<size_t>(w) + 1; g < gaps.size(); ++g) n += gaps[g];
+    return static_cast<double>(n);
+  };
   c.days = min_days;
-  while (c.days<max_days&& static_cast<double>(at(c.days + 1))> limit) ++c.days;
-  for (size_t g = static_cast<size_t>(c.days) + 1; g < gaps.size(); ++g) c.longer += gaps[g];
+  while (c.days < max_days &&
+         (static_cast<double>(at(c.days + 1)) > limit || tail(c.days) > tail_limit)) {
+    ++c.days;
+  }
+  c.longer = static_cast<uint64_t>(tail(c.days));
   c.reason =
       c.gaps == 0
           ? fmt::format("W = {} observed days (the minimum: no device was seen to come back)",
                         c.days)
           : fmt::format(
                 "W = {} observed days: returns after longer absences are at most {:.0f} "
-                "per day of absence (chance links); {} of {} returns came later than W",
+                "per day of absence (chance links) and {} of {} in all (at most 0.5 % of the "
+                "devices)",
                 c.days, limit, c.longer, c.gaps);
   return c;
 }

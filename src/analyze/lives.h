@@ -37,7 +37,8 @@ struct AbsenceChoice {
 
 // W from the data. Absences of a living device end in returns whose number falls fast with the
 // absence's length, down to a floor of chance links; W is the shortest absence (>= min_days)
-// after which returns per day of absence are at most `floor` times the number of devices.
+// after which returns per day of absence are at most `floor` times the number of devices and
+// all later returns (each a false death and birth) at most 0.5 % of them.
 AbsenceChoice choose_absence_days(const std::vector<uint64_t>& gaps, uint64_t devices,
                                   double floor = 0.001, int32_t min_days = 2,
                                   int32_t max_days = 90);

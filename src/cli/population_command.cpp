@@ -117,6 +117,7 @@ int run_population(const PopulationOptions& o) {
                             {"ambiguous_links", c.linker->ambiguous_links()},
                             {"unseen_moves", c.linker->unseen_moves()},
                             {"relinked", c.linker->relinked()},
+                            {"sole_links", c.linker->sole_links()},
                             {"returns_after_days", c.linker->gaps()}};
     }
     j["rows"] = nlohmann::json::array();
