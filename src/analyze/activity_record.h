@@ -14,11 +14,8 @@ class ActivityRecord {
  public:
   // `day` is a day number (days since 1970-01-01).
   void add(int32_t day) { days_.add(static_cast<uint32_t>(day)); }
-  bool contains(int32_t day) const { return days_.contains(static_cast<uint32_t>(day)); }
   uint64_t days() const { return days_.cardinality(); }
-  bool empty() const { return days_.isEmpty(); }
   int32_t first() const { return static_cast<int32_t>(days_.minimum()); }
-  int32_t last() const { return static_cast<int32_t>(days_.maximum()); }
   // Calls fn(first, last) for each run of consecutive days, in order.
   void for_each_run(const std::function<void(int32_t, int32_t)>& fn) const;
   // Days in [from, to].
@@ -30,8 +27,7 @@ class ActivityRecord {
   }
   // Run-compresses and frees slack; call when a record stops growing.
   void compact();
-  // Bytes in memory (Roaring's own count of its containers) and in the portable format.
-  size_t memory_bytes() const { return days_.getSizeInBytes(false); }
+  // The portable Roaring format (what `devices --activity-out` writes).
   std::string serialize() const;
   static ActivityRecord deserialize(const std::string& bytes);
 

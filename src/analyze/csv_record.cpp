@@ -56,4 +56,17 @@ std::optional<double> parse_number(const std::string& s) {
   return v;
 }
 
+core::Result<CsvFile> open_csv(const std::string& path) {
+  CsvFile f;
+  f.in.open(path);
+  if (!f.in) return core::make_error(core::ErrorCode::kIo, path + ": cannot open file");
+  std::string line;
+  if (!std::getline(f.in, line)) {
+    return core::make_error(core::ErrorCode::kUsage, path + ": empty file (no header row)");
+  }
+  f.header = split_csv(line);
+  for (auto& h : f.header) h = trim(h);
+  return f;
+}
+
 }  // namespace iotcensus::analyze

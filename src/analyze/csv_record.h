@@ -2,9 +2,12 @@
 // split into fields with double quotes honoured, trimming, R's missing-value spellings, numbers.
 #pragma once
 
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "core/error.h"
 
 namespace iotcensus::analyze {
 
@@ -16,5 +19,13 @@ std::string trim(const std::string& s);
 bool is_missing(const std::string& s);
 // The whole field as a finite number, or nothing.
 std::optional<double> parse_number(const std::string& s);
+
+// A CSV file opened for reading past its header row, with the header's fields trimmed. Errors
+// name the file: kIo when it cannot be opened, kUsage when it has no header row.
+struct CsvFile {
+  std::ifstream in;
+  std::vector<std::string> header;
+};
+core::Result<CsvFile> open_csv(const std::string& path);
 
 }  // namespace iotcensus::analyze

@@ -26,14 +26,11 @@ std::string format_day(int64_t day, bool dates) {
 
 core::Result<DailySeries> load_daily_series_csv(const std::string& path,
                                                 const std::string& value_column) {
-  std::ifstream in(path);
-  if (!in) return core::make_error(core::ErrorCode::kIo, path + ": cannot open file");
+  auto csv = open_csv(path);
+  if (!csv) return csv.error();
+  std::ifstream& in = csv->in;
+  const std::vector<std::string>& header = csv->header;
   std::string line;
-  if (!std::getline(in, line)) {
-    return core::make_error(core::ErrorCode::kUsage, path + ": empty file (no header row)");
-  }
-  std::vector<std::string> header = split_csv(line);
-  for (auto& h : header) h = trim(h);
   if (header.size() < 2) return bad(path, 1, "need a day column and a value column");
   auto column = [&](const std::string& name, std::size_t fallback) {
     const auto it = std::find(header.begin(), header.end(), name);

@@ -70,14 +70,11 @@ core::Status validate(const SurvivalData& data) {
 
 core::Result<SurvivalData> load_survival_csv(const std::string& path,
                                              const SurvivalColumns& columns) {
-  std::ifstream in(path);
-  if (!in) return core::make_error(core::ErrorCode::kIo, path + ": cannot open file");
+  auto csv = open_csv(path);
+  if (!csv) return csv.error();
+  std::ifstream& in = csv->in;
+  const std::vector<std::string>& header = csv->header;
   std::string line;
-  if (!std::getline(in, line)) {
-    return core::make_error(core::ErrorCode::kUsage, path + ": empty file (no header row)");
-  }
-  std::vector<std::string> header = split_csv(line);
-  for (auto& h : header) h = trim(h);
   auto find_column = [&](const std::string& name) -> core::Result<std::size_t> {
     const auto it = std::find(header.begin(), header.end(), name);
     if (it == header.end()) {

@@ -606,17 +606,8 @@ core::Status SqliteStore::for_each_source_day(const std::optional<std::string>& 
     x.interval_ns = q.i64(10);
     x.anchor_ns = x.interval_ns != 0 ? q.i64(11) : x.last_ns;
     if (have && day == r.day_s && cls == class_id && blob == source) {
-      r.packets += x.packets;
-      r.first_ns = std::min(r.first_ns, x.first_ns);
-      r.last_ns = std::max(r.last_ns, x.last_ns);
+      core::merge_source_rows(r, x);
       r.timed = r.timed && x.timed;
-      r.devices_low = std::max(r.devices_low, x.devices_low);
-      r.devices = std::max(r.devices, x.devices);
-      r.devices_high = std::max(r.devices_high, x.devices_high);
-      if (r.interval_ns == 0 || (x.interval_ns != 0 && x.anchor_ns > r.anchor_ns)) {
-        r.interval_ns = x.interval_ns;
-        r.anchor_ns = x.anchor_ns;
-      }
       continue;
     }
     if (have) fn(r);

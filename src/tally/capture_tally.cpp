@@ -303,7 +303,7 @@ TallySet CaptureTally::finish() {
             [&](const auto& a, const auto& b) { return source_key(a) < source_key(b); });
   merge_adjacent(
       out.bin_sources, [&](const auto& a, const auto& b) { return source_key(a) == source_key(b); },
-      [](auto& into, const auto& from) { merge_bin_source(into, from); });
+      [](auto& into, const auto& from) { core::merge_source_rows(into, from); });
   auto flag_key = [](const BinFlag& a) {
     return std::tie(a.bin_start, a.class_id, a.flag_id, a.source);
   };

@@ -3,13 +3,13 @@
 // cadence. Classes and flags are indexes into the name tables; rows are sorted and unique.
 #pragma once
 
-#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "classify/cadence.h"
 #include "core/address.h"
+#include "core/source_day.h"
 
 namespace iotcensus::tally {
 
@@ -36,22 +36,6 @@ struct BinSource {
   int64_t interval_ns = 0;  // 0: unknown (one request, or no regular sender)
   int64_t anchor_ns = 0;
 };
-
-// Two rows of one (bin, class, source), from two rule masks or two captures: packets add, the
-// span widens; the device counts keep the larger (the two parts need not be different devices)
-// and the period comes from the part with a known one.
-inline void merge_bin_source(BinSource& into, const BinSource& from) {
-  into.packets += from.packets;
-  into.first_ns = std::min(into.first_ns, from.first_ns);
-  into.last_ns = std::max(into.last_ns, from.last_ns);
-  into.devices_low = std::max(into.devices_low, from.devices_low);
-  into.devices = std::max(into.devices, from.devices);
-  into.devices_high = std::max(into.devices_high, from.devices_high);
-  if (into.interval_ns == 0 || (from.interval_ns != 0 && from.anchor_ns > into.anchor_ns)) {
-    into.interval_ns = from.interval_ns;
-    into.anchor_ns = from.anchor_ns;
-  }
-}
 
 struct BinPort {
   int64_t bin_start = 0;
