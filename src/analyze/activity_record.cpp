@@ -24,6 +24,14 @@ uint64_t ActivityRecord::days_between(int32_t from, int32_t to) const {
   return upto - before;
 }
 
+int32_t ActivityRecord::last_before(int32_t day) const {
+  if (day <= 0) return -1;
+  const uint64_t n = days_.rank(static_cast<uint32_t>(day - 1));
+  uint32_t v = 0;
+  if (n == 0 || !days_.select(static_cast<uint32_t>(n - 1), &v)) return -1;
+  return static_cast<int32_t>(v);
+}
+
 void ActivityRecord::compact() {
   days_.runOptimize();
   days_.shrinkToFit();

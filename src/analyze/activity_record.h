@@ -20,6 +20,12 @@ class ActivityRecord {
   void for_each_run(const std::function<void(int32_t, int32_t)>& fn) const;
   // Days in [from, to].
   uint64_t days_between(int32_t from, int32_t to) const;
+  // The last day before `day`, or -1 when there is none.
+  int32_t last_before(int32_t day) const;
+  // Days on which both were seen.
+  uint64_t shared_days(const ActivityRecord& other) const {
+    return days_.and_cardinality(other.days_);
+  }
   // Adds every day of `other` and empties it.
   void absorb(ActivityRecord& other) {
     days_ |= other.days_;

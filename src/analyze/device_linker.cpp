@@ -26,6 +26,7 @@ double weighted_quantile(const std::vector<std::pair<double, uint64_t>>& v, uint
 
 constexpr double kRatioTolerance = 1e-6;  // two cadence ratios of one clock agree this well
 constexpr size_t kRatioSupport = 3;       // devices that must share a ratio before it is used
+constexpr uint64_t kChainSharedDays = 2;  // move days two records of one chain may share
 
 }  // namespace
 
@@ -194,6 +195,15 @@ void DeviceLinker::update(uint32_t id, const core::SourceDay& row, int32_t day, 
   t.last_day = day;
   t.devices = static_cast<uint16_t>(std::max<uint32_t>(t.devices, std::min(row.devices, 65535u)));
   if (first_today && row.devices > 1 && t.shared_days < 65535) ++t.shared_days;
+  if (row.devices > 1) {
+    auto& days = shared_[id];
+    const auto n = static_cast<uint16_t>(std::min(row.devices, 65535u));
+    if (!days.empty() && days.back().day == day) {
+      days.back().devices = std::max(days.back().devices, n);
+    } else {
+      days.push_back({day, n});
+    }
+  }
   track_activity_[id].add(day);
 }
 
@@ -402,6 +412,7 @@ void DeviceLinker::join_unseen_moves() {
   for (const auto& [ord, pair] : pairs) {
     const uint32_t a = find(pair.first), b = find(pair.second);
     if (a == b) continue;
+    inferred_.push_back({tracks_[a].last_day, tracks_[b].first_day});
     absorb(a, b);
     rep[b] = a;
     ++unseen_moves_;
@@ -411,26 +422,109 @@ void DeviceLinker::join_unseen_moves() {
 void DeviceLinker::absorb(uint32_t a, uint32_t b) {
   Track& ta = tracks_[a];
   Track& tb = tracks_[b];
-  const auto g = static_cast<size_t>(std::max(1, ordinal(tb.first_day) - ordinal(ta.last_day)));
+  // b began after a; the two may interleave (a prefix chain), so the gap is counted from a's
+  // last day before b began, and the later of the two ends gives the current state.
+  const int32_t before = track_activity_[a].last_before(tb.first_day);
+  const auto g = static_cast<size_t>(
+      std::max(1, ordinal(tb.first_day) - ordinal(before < 0 ? ta.first_day : before)));
   if (gaps_.size() <= g) gaps_.resize(g + 1);
   ++gaps_[g];
+  const bool b_later = tb.last_day >= ta.last_day;
   for (int r = 0; r < 2; ++r) {
-    if (tb.period_ns[r] != 0) {
+    if (tb.period_ns[r] != 0 && (b_later || ta.period_ns[r] == 0)) {
       ta.period_ns[r] = tb.period_ns[r];
       ta.last_ns[r] = tb.last_ns[r];
     }
   }
-  ta.last_day = tb.last_day;
-  ta.address = tb.address;
+  if (b_later) {
+    ta.last_day = tb.last_day;
+    ta.address = tb.address;
+  }
+  ta.first_day = std::min(ta.first_day, tb.first_day);
   ta.addresses = static_cast<uint16_t>(std::min(65535, ta.addresses + tb.addresses));
   ta.devices = std::max(ta.devices, tb.devices);
   ta.shared_days = static_cast<uint16_t>(std::min(65535, ta.shared_days + tb.shared_days));
   tb.addresses = 0;
   track_activity_[a].absorb(track_activity_[b]);
+  if (auto from = shared_.find(b); from != shared_.end()) {
+    auto& into = shared_[a];
+    into.insert(into.end(), from->second.begin(), from->second.end());
+    shared_.erase(b);
+    std::sort(into.begin(), into.end(), [](const SharedDay& x, const SharedDay& y) {
+      return x.day != y.day ? x.day < y.day : x.devices > y.devices;
+    });
+    into.erase(std::unique(into.begin(), into.end(),
+                           [](const SharedDay& x, const SharedDay& y) { return x.day == y.day; }),
+               into.end());
+  }
+}
+
+const std::vector<SharedDay>& DeviceLinker::shared_days_of(uint32_t track) const {
+  static const std::vector<SharedDay> kNoDays;
+  auto it = shared_.find(track);
+  return it == shared_.end() ? kNoDays : it->second;
+}
+
+bool DeviceLinker::clocks_allow_chain(const Track& a, const Track& b) const {
+  bool a_clock = false, b_clock = false, common = false;
+  for (int r = 0; r < 2; ++r) {
+    a_clock |= a.period_ns[r] != 0;
+    b_clock |= b.period_ns[r] != 0;
+    common |= a.period_ns[r] != 0 && b.period_ns[r] != 0;
+  }
+  // Behind a shared address the period kept is whichever sender was seen last: no clock.
+  if (a.devices > 1 || b.devices > 1) return true;
+  // Two clocks with no cadence in common cannot be compared: no chain.
+  if (a_clock && b_clock && !common) return false;
+  return periods_agree(a, b);
+}
+
+void DeviceLinker::join_prefix_chains() {
+  if (!options_.prefix_chains) return;
+  std::unordered_map<core::Address, std::vector<uint32_t>, AddressHash> by_prefix;
+  for (uint32_t id = 0; id < tracks_.size(); ++id) {
+    if (tracks_[id].addresses == 0) continue;
+    by_prefix[prefix_of(addresses_[tracks_[id].first_address])].push_back(id);
+  }
+  for (auto& [prefix, ids] : by_prefix) {
+    if (ids.size() < 2) continue;
+    std::sort(ids.begin(), ids.end(), [&](uint32_t x, uint32_t y) {
+      return std::pair{tracks_[x].first_day, x} < std::pair{tracks_[y].first_day, y};
+    });
+    // Each record joins the chain seen most recently before it began that it fits; else it
+    // starts a chain.
+    std::vector<uint32_t> chains;
+    for (uint32_t id : ids) {
+      const Track& t = tracks_[id];
+      const ActivityRecord& days = track_activity_[id];
+      uint32_t best = kNone;
+      int32_t best_before = -1;
+      for (uint32_t c : chains) {
+        const int32_t before = track_activity_[c].last_before(t.first_day);
+        if (before < 0 || before <= best_before) continue;
+        if (ordinal(t.first_day) - ordinal(before) > options_.link_days) continue;
+        if (!clocks_allow_chain(tracks_[c], t)) continue;
+        // Seen on the same day at two addresses only on a day the device moved.
+        const uint64_t shared = track_activity_[c].shared_days(days);
+        const uint64_t smaller = std::min(days.days(), track_activity_[c].days());
+        if (shared > std::max<uint64_t>(kChainSharedDays, smaller / 10)) continue;
+        best = c;
+        best_before = before;
+      }
+      if (best == kNone) {
+        chains.push_back(id);
+        continue;
+      }
+      inferred_.push_back({best_before, t.first_day});
+      absorb(best, id);
+      ++chain_joins_;
+    }
+  }
 }
 
 void DeviceLinker::finish() {
   join_unseen_moves();
+  join_prefix_chains();
   for (auto& a : track_activity_) a.compact();
   for (auto& a : address_activity_) a.compact();
 }

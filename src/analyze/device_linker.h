@@ -28,6 +28,24 @@ struct LinkOptions {
   // this many observed days after L, each the other's only such match and with no period that
   // contradicts, are one device that moved unseen (0: off).
   int32_t unseen_move_days = 3;
+  // After that: records of one prefix that follow each other within link_days and overlap on
+  // at most a few move days, with no clock against it, are chained into one device (devices
+  // seen too rarely for a clock, moving together inside a DHCP pool behind one address).
+  bool prefix_chains = true;
+};
+
+// Two records joined without a clock to confirm it (an unseen move or a prefix chain): the
+// last day of the earlier before the later began, and the later's first day. Each is a birth
+// and perhaps a death that would have been counted without the join.
+// A day on which more than one device was found behind a record's address, and how many.
+struct SharedDay {
+  int32_t day = 0;
+  uint16_t devices = 0;
+};
+
+struct InferredJoin {
+  int32_t end_day = 0;
+  int32_t start_day = 0;
 };
 
 // One class on one day.
@@ -92,6 +110,13 @@ class DeviceLinker {
   uint64_t relinked() const { return relinked_; }
   // IPv6 addresses linked as the only device of the class in their /64.
   uint64_t sole_links() const { return sole_links_; }
+  // Records chained inside a prefix (LinkOptions::prefix_chains).
+  uint64_t chain_joins() const { return chain_joins_; }
+  // The days a record showed more than one device (NAT groups only; empty for the rest).
+  const std::vector<SharedDay>& shared_days_of(uint32_t track) const;
+  // Every join made without a clock (unseen moves and prefix chains), for the bounds of births
+  // and deaths.
+  const std::vector<InferredJoin>& inferred_joins() const { return inferred_; }
 
  private:
   struct AddressHash {
@@ -125,9 +150,15 @@ class DeviceLinker {
   uint64_t unseen_moves_ = 0;
   uint64_t relinked_ = 0;
   uint64_t sole_links_ = 0;
+  uint64_t chain_joins_ = 0;
+  std::vector<InferredJoin> inferred_;
+  // Only for records that ever showed more than one device: 6 bytes (8 aligned) per such day.
+  std::unordered_map<uint32_t, std::vector<SharedDay>> shared_;
   void absorb(uint32_t into, uint32_t from);  // joins record `from` into `into`
   void join_unseen_moves();
+  void join_prefix_chains();
   bool periods_agree(const Track& a, const Track& b) const;
+  bool clocks_allow_chain(const Track& a, const Track& b) const;
 };
 
 }  // namespace iotcensus::analyze

@@ -1,5 +1,9 @@
 #include "analyze/lives.h"
 
+#include <algorithm>
+#include <climits>
+#include <deque>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -52,6 +56,83 @@ AbsenceChoice choose_absence_days(const std::vector<uint64_t>& gaps, uint64_t de
                 "devices)",
                 c.days, limit, c.longer, c.gaps);
   return c;
+}
+
+std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& life, int32_t w) {
+  std::vector<LevelChange> out;
+  const std::vector<SharedDay>& shared = linker.shared_days_of(life.track);
+  auto it = std::lower_bound(shared.begin(), shared.end(), life.first_day,
+                             [](const SharedDay& s, int32_t d) { return s.day < d; });
+  if (it == shared.end() || it->day > life.last_day) {  // one device throughout
+    if (!life.left_truncated) out.push_back({life.first_day, 1});
+    if (life.state == LifeState::kDead) out.push_back({life.last_day, -1});
+    return out;
+  }
+  struct Entry {
+    int32_t ord, day, devices;
+  };
+  std::vector<Entry> days;
+  linker.track_activity()[life.track].for_each_run([&](int32_t a, int32_t b) {
+    for (int32_t day = std::max(a, life.first_day); day <= std::min(b, life.last_day); ++day) {
+      while (it != shared.end() && it->day < day) ++it;
+      days.push_back(
+          {linker.ordinal(day), day, it != shared.end() && it->day == day ? it->devices : 1});
+    }
+  });
+  // A number of devices counts once it was found on two days within W observed days of each
+  // other (a stray second sender on one day is no second device).
+  std::vector<int32_t> support(days.size(), 1);
+  for (int pass = 0; pass < 2; ++pass) {
+    std::deque<size_t> q;  // indices, devices decreasing
+    for (size_t k = 0; k < days.size(); ++k) {
+      const size_t i = pass == 0 ? k : days.size() - 1 - k;
+      while (!q.empty() && std::abs(days[q.front()].ord - days[i].ord) > w) q.pop_front();
+      if (!q.empty()) support[i] = std::max(support[i], days[q.front()].devices);
+      while (!q.empty() && days[q.back()].devices <= days[i].devices) q.pop_back();
+      q.push_back(i);
+    }
+  }
+  std::deque<Entry> window;  // a sliding maximum: devices decreasing, days increasing
+  int32_t level = 0;
+  auto expire = [&](int32_t before_ord) {
+    while (!window.empty() && window.front().ord < before_ord) {
+      const Entry e = window.front();
+      window.pop_front();
+      const int32_t next = window.empty() ? 0 : window.front().devices;
+      if (next < level) {
+        out.push_back({e.day, next - level});
+        level = next;
+      }
+    }
+  };
+  for (size_t i = 0; i < days.size(); ++i) {
+    const auto [ord, day, found] = days[i];
+    const int32_t n = std::min(found, support[i]);
+    expire(ord - w);  // unseen for more than W observed days
+    while (!window.empty() && window.back().devices <= n) window.pop_back();
+    window.push_back({ord, day, n});
+    if (n > level) {
+      // A rise back after a fall is the same devices unseen for a while (a member of a group
+      // can go quiet for longer than W while the group is seen): both are undone.
+      int32_t rise = n - level;
+      for (auto p = out.rbegin(); p != out.rend() && rise > 0; ++p) {
+        if (p->delta >= 0) continue;
+        const int32_t undo = std::min(rise, -p->delta);
+        p->delta += undo;
+        rise -= undo;
+      }
+      if (rise > 0 && !(life.left_truncated && ord < w)) out.push_back({day, rise});
+      level = n;
+    }
+  }
+  const auto last_ord = static_cast<int32_t>(linker.observed_days().size()) - 1;
+  if (life.state == LifeState::kDead) {
+    expire(INT32_MAX);
+  } else if (life.state == LifeState::kAlive) {
+    expire(last_ord - w);
+  }
+  std::erase_if(out, [](const LevelChange& c) { return c.delta == 0; });
+  return out;
 }
 
 std::vector<Life> split_lives(const DeviceLinker& linker, int32_t w) {

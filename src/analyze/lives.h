@@ -46,4 +46,18 @@ AbsenceChoice choose_absence_days(const std::vector<uint64_t>& gaps, uint64_t de
 // Lives of every track, in track order. `absence_days` is W.
 std::vector<Life> split_lives(const DeviceLinker& linker, int32_t absence_days);
 
+// A change in the number of devices a life stands for (a NAT group's members come and go): a
+// birth (+) on the day the number rose, a death (-) dated the last day the higher number was seen.
+struct LevelChange {
+  int32_t day = 0;
+  int32_t delta = 0;
+};
+
+// The devices of a life over time: the most found on one day within the last W observed days.
+// Births where that rises (not inside the record's first W days for a left-truncated life),
+// deaths where it falls; a rise back after a fall undoes the fall (members of a group unseen for a
+// while); a dead life's last devices die at its end, a censored life's do not.
+std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& life,
+                                      int32_t absence_days);
+
 }  // namespace iotcensus::analyze

@@ -198,11 +198,13 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
   // Births and deaths per bin.
   std::map<int64_t, std::pair<uint64_t, uint64_t>> births_deaths;
   for (const Life& l : lives) {
-    if (!l.left_truncated) {
-      ++births_deaths[bin_start_of(int64_t{l.first_day} * kDay, options.bin)].first;
-    }
-    if (l.state == LifeState::kDead) {
-      ++births_deaths[bin_start_of(int64_t{l.last_day} * kDay, options.bin)].second;
+    for (const LevelChange& c : life_changes(linker, l, options.absence_days)) {
+      auto& bd = births_deaths[bin_start_of(int64_t{c.day} * kDay, options.bin)];
+      if (c.delta > 0) {
+        bd.first += static_cast<uint64_t>(c.delta);
+      } else {
+        bd.second += static_cast<uint64_t>(-c.delta);
+      }
     }
   }
   auto row = [&](int64_t bin, const char* name, double e, double lo, double hi) {

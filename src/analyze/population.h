@@ -33,6 +33,7 @@ const std::vector<EstimatorInfo>& population_estimators();
 struct PopulationOptions {
   PopulationBin bin = PopulationBin::kDay;
   double flood_below_s = 15;  // `rate` only on days whose median period is shorter (RFC 4330)
+  int32_t absence_days = 0;   // W, as the lives were split with (births and deaths of NAT groups)
 };
 
 // Rows per bin (bins with data), per estimator in population_estimators() order. Day bins carry

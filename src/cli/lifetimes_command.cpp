@@ -202,6 +202,7 @@ int run_store(const LifetimesOptions& o, const std::vector<analyze::Distribution
 
   analyze::PopulationOptions daily;
   daily.bin = analyze::PopulationBin::kDay;
+  daily.absence_days = c.absence.days;
   const auto rows = analyze::estimate_population(o.link.class_name, *c.linker, c.lives, daily);
   report::PopulationReport p;
   p.source = fmt::format("{} best per day", o.link.class_name);

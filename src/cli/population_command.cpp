@@ -76,7 +76,9 @@ int run_population(const PopulationOptions& o) {
   std::vector<analyze::EstimateRow> rows;
   size_t suppressed = 0;
   for (auto& [name, c] : linked) {
-    auto r = analyze::estimate_population(name, *c.linker, c.lives, po);
+    analyze::PopulationOptions class_options = po;
+    class_options.absence_days = c.absence.days;
+    auto r = analyze::estimate_population(name, *c.linker, c.lives, class_options);
     // k-anonymity: a bin with fewer than k distinct sources publishes no numbers.
     std::set<int64_t> small;
     for (const auto& e : r) {
