@@ -24,6 +24,17 @@ uint64_t ActivityRecord::days_between(int32_t from, int32_t to) const {
   return upto - before;
 }
 
+std::vector<int32_t> ActivityRecord::days_in(int32_t from, int32_t to) const {
+  std::vector<int32_t> out;
+  if (to < from) return out;
+  auto it = days_.begin();
+  it.equalorlarger(static_cast<uint32_t>(std::max(from, 0)));
+  for (; it != days_.end() && static_cast<int32_t>(*it) <= to; ++it) {
+    out.push_back(static_cast<int32_t>(*it));
+  }
+  return out;
+}
+
 int32_t ActivityRecord::last_before(int32_t day) const {
   if (day <= 0) return -1;
   const uint64_t n = days_.rank(static_cast<uint32_t>(day - 1));

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace iotcensus::analyze {
 
@@ -22,6 +23,8 @@ class ActivityRecord {
   uint64_t days_between(int32_t from, int32_t to) const;
   // The last day before `day`, or -1 when there is none.
   int32_t last_before(int32_t day) const;
+  // The days in [from, to], in order.
+  std::vector<int32_t> days_in(int32_t from, int32_t to) const;
   // Days on which both were seen.
   uint64_t shared_days(const ActivityRecord& other) const {
     return days_.and_cardinality(other.days_);

@@ -27,6 +27,34 @@ double weighted_quantile(const std::vector<std::pair<double, uint64_t>>& v, uint
 constexpr double kRatioTolerance = 1e-6;  // two cadence ratios of one clock agree this well
 constexpr size_t kRatioSupport = 3;       // devices that must share a ratio before it is used
 constexpr uint64_t kChainSharedDays = 2;  // move days two records of one chain may share
+constexpr int kChainSwitches = 3;  // and the times it went back and forth (or 1 in 5 days seen)
+
+// Whether the days of `a` and `b` in [from, to], taken in order, change from one to the other
+// more than a device that moved back and forth a few times would: kChainSwitches times, or once
+// in five of the days seen there when more.
+bool alternate(const ActivityRecord& a, const ActivityRecord& b, int32_t from, int32_t to) {
+  const std::vector<int32_t> x = a.days_in(from, to), y = b.days_in(from, to);
+  size_t n = 0;
+  int last = -1;
+  size_t i = 0, j = 0;
+  while (i < x.size() || j < y.size()) {
+    int side;
+    if (j == y.size() || (i < x.size() && x[i] < y[j])) {
+      side = 0;
+      ++i;
+    } else if (i == x.size() || y[j] < x[i]) {
+      side = 1;
+      ++j;
+    } else {  // a shared day: counted as shared, not as a switch
+      ++i;
+      ++j;
+      continue;
+    }
+    if (last >= 0 && side != last) ++n;
+    last = side;
+  }
+  return n > std::max<size_t>(kChainSwitches, (x.size() + y.size()) / 5);
+}
 
 }  // namespace
 
@@ -412,7 +440,6 @@ void DeviceLinker::join_unseen_moves() {
   for (const auto& [ord, pair] : pairs) {
     const uint32_t a = find(pair.first), b = find(pair.second);
     if (a == b) continue;
-    inferred_.push_back({tracks_[a].last_day, tracks_[b].first_day});
     absorb(a, b);
     rep[b] = a;
     ++unseen_moves_;
@@ -504,10 +531,13 @@ void DeviceLinker::join_prefix_chains() {
         if (before < 0 || before <= best_before) continue;
         if (ordinal(t.first_day) - ordinal(before) > options_.link_days) continue;
         if (!clocks_allow_chain(tracks_[c], t)) continue;
-        // Seen on the same day at two addresses only on a day the device moved.
+        // Seen on the same day at two addresses only on a day the device moved; and while both
+        // were seen, it switched between them a few times (it went back to an old address),
+        // not every few days (two devices).
         const uint64_t shared = track_activity_[c].shared_days(days);
         const uint64_t smaller = std::min(days.days(), track_activity_[c].days());
-        if (shared > std::max<uint64_t>(kChainSharedDays, smaller / 10)) continue;
+        if (shared > std::max<uint64_t>(kChainSharedDays, smaller / 20)) continue;
+        if (alternate(track_activity_[c], days, t.first_day, t.last_day)) continue;
         best = c;
         best_before = before;
       }
@@ -515,7 +545,6 @@ void DeviceLinker::join_prefix_chains() {
         chains.push_back(id);
         continue;
       }
-      inferred_.push_back({best_before, t.first_day});
       absorb(best, id);
       ++chain_joins_;
     }

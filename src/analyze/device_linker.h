@@ -34,18 +34,10 @@ struct LinkOptions {
   bool prefix_chains = true;
 };
 
-// Two records joined without a clock to confirm it (an unseen move or a prefix chain): the
-// last day of the earlier before the later began, and the later's first day. Each is a birth
-// and perhaps a death that would have been counted without the join.
 // A day on which more than one device was found behind a record's address, and how many.
 struct SharedDay {
   int32_t day = 0;
   uint16_t devices = 0;
-};
-
-struct InferredJoin {
-  int32_t end_day = 0;
-  int32_t start_day = 0;
 };
 
 // One class on one day.
@@ -114,9 +106,6 @@ class DeviceLinker {
   uint64_t chain_joins() const { return chain_joins_; }
   // The days a record showed more than one device (NAT groups only; empty for the rest).
   const std::vector<SharedDay>& shared_days_of(uint32_t track) const;
-  // Every join made without a clock (unseen moves and prefix chains), for the bounds of births
-  // and deaths.
-  const std::vector<InferredJoin>& inferred_joins() const { return inferred_; }
 
  private:
   struct AddressHash {
@@ -151,7 +140,6 @@ class DeviceLinker {
   uint64_t relinked_ = 0;
   uint64_t sole_links_ = 0;
   uint64_t chain_joins_ = 0;
-  std::vector<InferredJoin> inferred_;
   // Only for records that ever showed more than one device: 6 bytes (8 aligned) per such day.
   std::unordered_map<uint32_t, std::vector<SharedDay>> shared_;
   void absorb(uint32_t into, uint32_t from);  // joins record `from` into `into`

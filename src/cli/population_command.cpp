@@ -120,6 +120,7 @@ int run_population(const PopulationOptions& o) {
                             {"unseen_moves", c.linker->unseen_moves()},
                             {"relinked", c.linker->relinked()},
                             {"sole_links", c.linker->sole_links()},
+                            {"chain_joins", c.linker->chain_joins()},
                             {"returns_after_days", c.linker->gaps()}};
     }
     j["rows"] = nlohmann::json::array();

@@ -75,7 +75,117 @@ TEST(DeviceLinker, DifferentClockIsNotLinked) {
                          : sighting("198.51.100.77", kDay0 + d, 62, 7));
     linker.add_day(kDay0 + d, rows);
   }
+  linker.finish();  // nor chained afterwards: two clocks that disagree
   EXPECT_EQ(linker.tracks().size(), 2u);
+  EXPECT_EQ(linker.chain_joins(), 0u);
+  EXPECT_EQ(linker.track_activity()[1].days(), 2u);
+}
+
+// One request on some days, no clock: a weekly poller behind a household NAT.
+core::SourceDay single(const char* address, int32_t day, int64_t at_s, uint32_t devices = 1) {
+  core::SourceDay r;
+  r.day_s = int64_t{day} * 86400;
+  r.source = *core::Address::parse(address);
+  r.class_name = "c";
+  r.first_ns = r.last_ns = r.anchor_ns = (r.day_s + at_s) * kS;
+  r.packets = devices;
+  r.devices_low = 1;
+  r.devices = r.devices_high = devices;
+  return r;
+}
+
+TEST(DeviceLinker, RarelySeenHouseholdMovingInItsPoolIsOneChain) {
+  DeviceLinker linker(LinkOptions{}, days(120));
+  // Household A: seen every 4th day, its address moving inside 198.51.100.0/24 every 25 days
+  // (and back to an old one). Household B in the same /24, seen every 3rd day from day 1 and
+  // moving on day 62: the two share a day every 12 days and alternate every few days, so they
+  // are never one chain. Household C in another /24 is born on
+  // day 60.
+  const char* a_addresses[] = {"198.51.100.9", "198.51.100.153", "198.51.100.137", "198.51.100.9",
+                               "198.51.100.25"};
+  for (int d = 0; d < 120; ++d) {
+    std::vector<core::SourceDay> rows;
+    if (d % 4 == 0) rows.push_back(single(a_addresses[d / 25], kDay0 + d, 36000));
+    if (d % 3 == 1)
+      rows.push_back(single(d < 62 ? "198.51.100.200" : "198.51.100.201", kDay0 + d, 50000));
+    if (d >= 60 && d % 5 == 0) rows.push_back(single("203.0.113.7", kDay0 + d, 40000));
+    linker.add_day(kDay0 + d, rows);
+  }
+  linker.finish();
+  std::vector<std::pair<std::string, uint64_t>> records;  // current address, days
+  for (size_t t = 0; t < linker.tracks().size(); ++t) {
+    if (linker.tracks()[t].addresses == 0) continue;
+    records.push_back(
+        {linker.address_of(linker.tracks()[t]).to_string(), linker.track_activity()[t].days()});
+  }
+  std::sort(records.begin(), records.end());
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0], (std::pair<std::string, uint64_t>{"198.51.100.201", 40}));
+  EXPECT_EQ(records[1], (std::pair<std::string, uint64_t>{"198.51.100.25", 30}));
+  EXPECT_EQ(records[2], (std::pair<std::string, uint64_t>{"203.0.113.7", 12}));
+  EXPECT_EQ(linker.chain_joins() + linker.unseen_moves(), 4u);  // A three times, B once
+  // Off, the household is five records (the return to .9 continues its own).
+  LinkOptions off;
+  off.prefix_chains = false;
+  DeviceLinker unchained(off, days(120));
+  for (int d = 0; d < 120; ++d) {
+    std::vector<core::SourceDay> rows;
+    if (d % 4 == 0) rows.push_back(single(a_addresses[d / 25], kDay0 + d, 36000));
+    unchained.add_day(kDay0 + d, rows);
+  }
+  unchained.finish();
+  EXPECT_GT(unchained.tracks().size(), 2u);
+}
+
+TEST(Lives, NatGroupMembersComeAndGo) {
+  // One address, 60 observed days: one camera from day 0, a second from day 10 (a stray third
+  // sender on day 15 only), the second gone after day 29; W = 5.
+  DeviceLinker linker(LinkOptions{}, days(60));
+  for (int d = 0; d < 60; ++d) {
+    uint32_t n = d >= 10 && d <= 29 ? 2 : 1;
+    if (d == 15) n = 3;
+    std::vector<core::SourceDay> rows{single("192.0.2.50", kDay0 + d, 3600, n)};
+    linker.add_day(kDay0 + d, rows);
+  }
+  linker.finish();
+  const auto lives = split_lives(linker, 5);
+  ASSERT_EQ(lives.size(), 1u);
+  EXPECT_TRUE(lives[0].left_truncated);
+  const auto changes = life_changes(linker, lives[0], 5);
+  // Left-truncated: the first camera is no birth; the second is born on day 10 and dies on
+  // day 29, the last day two were found. The stray third is nothing.
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].day, kDay0 + 10);
+  EXPECT_EQ(changes[0].delta, 1);
+  EXPECT_EQ(changes[1].day, kDay0 + 29);
+  EXPECT_EQ(changes[1].delta, -1);
+}
+
+TEST(Lives, GroupMemberQuietForAWhileIsNoDeath) {
+  // Two devices behind one address; the second is seen only on days 0-3 and 20-23 (quiet for
+  // longer than W = 5 while the group is seen every day); the group dies after day 40.
+  DeviceLinker linker(LinkOptions{}, days(60));
+  for (int d = 0; d <= 40; ++d) {
+    const uint32_t n = (d <= 3 || (d >= 20 && d <= 23)) ? 2 : 1;
+    std::vector<core::SourceDay> rows{single("192.0.2.60", kDay0 + 10 + d, 3600, n)};
+    linker.add_day(kDay0 + 10 + d, rows);
+  }
+  linker.finish();
+  const auto lives = split_lives(linker, 5);
+  ASSERT_EQ(lives.size(), 1u);
+  ASSERT_EQ(lives[0].state, LifeState::kDead);
+  int births = 0, deaths = 0;
+  int32_t last_death = 0;
+  for (const auto& c : life_changes(linker, lives[0], 5)) {
+    if (c.delta > 0) births += c.delta;
+    if (c.delta < 0) {
+      deaths -= c.delta;
+      last_death = c.day;
+    }
+  }
+  EXPECT_EQ(births, 2);
+  EXPECT_EQ(deaths, 2);
+  EXPECT_EQ(last_death, kDay0 + 50);
 }
 
 TEST(Lives, DeathCensoringOutageAndTruncation) {
