@@ -203,7 +203,10 @@ void DeviceLinker::update(uint32_t id, const core::SourceDay& row, int32_t day, 
   }
   if (row.interval_ns > 0) {
     const int r = regime(row.interval_ns);
-    if (!gapped(t, row)) t.period_ns[r] = row.interval_ns;  // a gapped day keeps the period
+    if (!gapped(t, row)) {  // a gapped day keeps the period
+      t.period_ns[r] = row.interval_ns;
+      if (r == 0) t.gap_period = false;
+    }
     t.last_ns[r] = row.anchor_ns;
   } else if (row.timed) {
     // One request: it continues the answered period if one is known; else, seen on the
@@ -212,7 +215,10 @@ void DeviceLinker::update(uint32_t id, const core::SourceDay& row, int32_t day, 
     int64_t& period = t.period_ns[0];
     if (period == 0 && last > 0 && ordinal(day) == ordinal(t.last_day) + 1) {
       const int64_t gap = row.first_ns - last;
-      if (gap >= 3'600'000'000'000 && gap <= 2 * 86'400'000'000'000) period = gap;
+      if (gap >= 3'600'000'000'000 && gap <= 2 * 86'400'000'000'000) {
+        period = gap;
+        t.gap_period = true;
+      }
     }
     last = row.last_ns;
   }
@@ -349,6 +355,40 @@ bool DeviceLinker::periods_agree(const Track& a, const Track& b) const {
   return true;
 }
 
+// One clock drives both cadences of a device, so answered period / flood period is the same few
+// values for every device of a class (the firmware's two intervals). Learnt from devices seen in
+// both, they pair a record that went silent in one cadence with one that appeared in the other
+// (a move on the day the cadence changed).
+void DeviceLinker::learn_clock_ratios() {
+  std::vector<double> ratios;
+  for (const Track& t : tracks_) {
+    if (t.addresses > 0 && t.period_ns[0] > 0 && t.period_ns[1] > 0) {
+      ratios.push_back(static_cast<double>(t.period_ns[0]) / static_cast<double>(t.period_ns[1]));
+    }
+  }
+  std::sort(ratios.begin(), ratios.end());
+  clock_ratios_.clear();  // values shared by at least kRatioSupport devices
+  for (size_t i = 0; i < ratios.size();) {
+    size_t j = i;
+    while (j < ratios.size() && ratios[j] <= ratios[i] * (1 + kRatioTolerance)) ++j;
+    if (j - i >= kRatioSupport) clock_ratios_.push_back(ratios[(i + j) / 2]);
+    i = j;
+  }
+}
+
+bool DeviceLinker::same_clock(const Track& a, const Track& b) const {
+  for (int r = 0; r < 2; ++r) {
+    const int64_t p = a.period_ns[1 - r], q = b.period_ns[r];  // a's other cadence vs b's
+    if (p <= 0 || q <= 0 || a.period_ns[r] > 0 || b.period_ns[1 - r] > 0) continue;
+    const double ratio = r == 0 ? static_cast<double>(q) / static_cast<double>(p)
+                                : static_cast<double>(p) / static_cast<double>(q);
+    for (double c : clock_ratios_) {
+      if (std::abs(ratio - c) <= kRatioTolerance * c) return true;
+    }
+  }
+  return false;
+}
+
 void DeviceLinker::join_unseen_moves() {
   const int32_t k = options_.unseen_move_days;
   if (k <= 0 || observed_.empty()) return;
@@ -371,36 +411,6 @@ void DeviceLinker::join_unseen_moves() {
     }
     if (start > 0) by_prefix[prefix_of(addresses_[t.first_address])].second.push_back({start, id});
   }
-  // One clock drives both cadences of a device, so answered period / flood period is the same
-  // few values for every device of a class (the firmware's two intervals). Learnt from devices
-  // seen in both, they pair a device that went silent in one cadence with the one that appeared
-  // in the other (a move on the day the cadence changed).
-  std::vector<double> ratios;
-  for (const Track& t : tracks_) {
-    if (t.addresses > 0 && t.period_ns[0] > 0 && t.period_ns[1] > 0) {
-      ratios.push_back(static_cast<double>(t.period_ns[0]) / static_cast<double>(t.period_ns[1]));
-    }
-  }
-  std::sort(ratios.begin(), ratios.end());
-  std::vector<double> clock_ratios;  // values shared by at least kRatioSupport devices
-  for (size_t i = 0; i < ratios.size();) {
-    size_t j = i;
-    while (j < ratios.size() && ratios[j] <= ratios[i] * (1 + kRatioTolerance)) ++j;
-    if (j - i >= kRatioSupport) clock_ratios.push_back(ratios[(i + j) / 2]);
-    i = j;
-  }
-  auto same_clock = [&](const Track& a, const Track& b) {
-    for (int r = 0; r < 2; ++r) {
-      const int64_t p = a.period_ns[1 - r], q = b.period_ns[r];  // a's other cadence vs b's
-      if (p <= 0 || q <= 0 || a.period_ns[r] > 0 || b.period_ns[1 - r] > 0) continue;
-      const double ratio = r == 0 ? static_cast<double>(q) / static_cast<double>(p)
-                                  : static_cast<double>(p) / static_cast<double>(q);
-      for (double c : clock_ratios) {
-        if (std::abs(ratio - c) <= kRatioTolerance * c) return true;
-      }
-    }
-    return false;
-  };
   std::vector<std::pair<int32_t, std::pair<uint32_t, uint32_t>>> pairs;  // (end ord, (end, start))
   for (auto& [prefix, marks] : by_prefix) {
     auto& [ends, starts] = marks;
@@ -461,6 +471,7 @@ void DeviceLinker::absorb(uint32_t a, uint32_t b) {
     if (tb.period_ns[r] != 0 && (b_later || ta.period_ns[r] == 0)) {
       ta.period_ns[r] = tb.period_ns[r];
       ta.last_ns[r] = tb.last_ns[r];
+      if (r == 0) ta.gap_period = tb.gap_period;
     }
   }
   if (b_later) {
@@ -493,17 +504,28 @@ const std::vector<SharedDay>& DeviceLinker::shared_days_of(uint32_t track) const
 }
 
 bool DeviceLinker::clocks_allow_chain(const Track& a, const Track& b) const {
+  // Only periods measured inside a day are a clock: the gap between two days' single requests
+  // is one only for a device that polls daily, and is anything for one that is switched on and
+  // off.
+  auto period = [](const Track& t, int r) { return r == 0 && t.gap_period ? 0 : t.period_ns[r]; };
   bool a_clock = false, b_clock = false, common = false;
   for (int r = 0; r < 2; ++r) {
-    a_clock |= a.period_ns[r] != 0;
-    b_clock |= b.period_ns[r] != 0;
-    common |= a.period_ns[r] != 0 && b.period_ns[r] != 0;
+    a_clock |= period(a, r) != 0;
+    b_clock |= period(b, r) != 0;
+    common |= period(a, r) != 0 && period(b, r) != 0;
   }
   // Behind a shared address the period kept is whichever sender was seen last: no clock.
   if (a.devices > 1 || b.devices > 1) return true;
-  // Two clocks with no cadence in common cannot be compared: no chain.
-  if (a_clock && b_clock && !common) return false;
-  return periods_agree(a, b);
+  // Two clocks with no cadence in common: one clock only when their ratio is the class's.
+  if (a_clock && b_clock && !common) return same_clock(a, b);
+  for (int r = 0; r < 2; ++r) {
+    const int64_t p = period(a, r), q = period(b, r);
+    if (p == 0 || q == 0) continue;
+    const double tol =
+        static_cast<double>(options_.jitter_ns) + 1e-5 * static_cast<double>(std::max(p, q));
+    if (std::abs(static_cast<double>(p - q)) > tol) return false;
+  }
+  return true;
 }
 
 void DeviceLinker::join_prefix_chains() {
@@ -552,6 +574,7 @@ void DeviceLinker::join_prefix_chains() {
 }
 
 void DeviceLinker::finish() {
+  learn_clock_ratios();
   join_unseen_moves();
   join_prefix_chains();
   for (auto& a : track_activity_) a.compact();

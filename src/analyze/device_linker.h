@@ -64,6 +64,7 @@ struct Track {
   uint16_t addresses = 0;      // addresses it held
   uint16_t devices = 1;        // most devices found behind its address on one day (NAT)
   uint16_t shared_days = 0;    // days on which more than one device was found behind it
+  bool gap_period = false;     // the answered period is the gap between two days' requests
   uint32_t address = 0;        // index of the address it holds now
   uint32_t first_address = 0;  // index of the address it was first seen at
 };
@@ -147,6 +148,9 @@ class DeviceLinker {
   void join_prefix_chains();
   bool periods_agree(const Track& a, const Track& b) const;
   bool clocks_allow_chain(const Track& a, const Track& b) const;
+  void learn_clock_ratios();
+  bool same_clock(const Track& a, const Track& b) const;  // one clock across a cadence change
+  std::vector<double> clock_ratios_;  // answered / flood period ratios of the class's clocks
 };
 
 }  // namespace iotcensus::analyze

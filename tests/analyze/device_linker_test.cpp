@@ -137,6 +137,42 @@ TEST(DeviceLinker, RarelySeenHouseholdMovingInItsPoolIsOneChain) {
   EXPECT_GT(unchained.tracks().size(), 2u);
 }
 
+TEST(DeviceLinker, TemporaryIPv6AddressTakesTheOnlyDeviceOfItsSlash64) {
+  // A host with a new temporary address every day and one or two requests a day (no clock): the
+  // only device of the class in 2001:db8:1:2::/64. A second /64 holds two such hosts: there a new
+  // address cannot be told apart and starts a record of its own.
+  DeviceLinker linker(LinkOptions{}, days(10));
+  for (int d = 0; d < 10; ++d) {
+    std::vector<core::SourceDay> rows;
+    const std::string alone = "2001:db8:1:2:" + std::to_string(100 + d) + "::1";
+    rows.push_back(single(alone.c_str(), kDay0 + d, 30000 + 1234 * d * d));  // no daily phase
+    for (int h = 0; h < 2; ++h) {
+      const std::string shared =
+          "2001:db8:9:9:" + std::to_string(200 + d) + "::" + std::to_string(h + 1);
+      rows.push_back(single(shared.c_str(), kDay0 + d, 40000 + 1000 * h));
+    }
+    linker.add_day(kDay0 + d, rows);
+  }
+  linker.finish();
+  EXPECT_EQ(linker.sole_links(), 9u);
+  uint64_t alone_records = 0, alone_days = 0, shared_records = 0;
+  for (size_t t = 0; t < linker.tracks().size(); ++t) {
+    if (linker.tracks()[t].addresses == 0) continue;
+    const std::string a = linker.address_of(linker.tracks()[t]).to_string();
+    if (a.rfind("2001:db8:1:2:", 0) == 0) {
+      ++alone_records;
+      alone_days = linker.track_activity()[t].days();
+      EXPECT_EQ(linker.tracks()[t].addresses, 10u);
+    } else {
+      ++shared_records;
+    }
+  }
+  EXPECT_EQ(alone_records, 1u);
+  EXPECT_EQ(alone_days, 10u);
+  // Two hosts seen on the same days in turn are never chained into one: at least two records.
+  EXPECT_GE(shared_records, 2u);
+}
+
 TEST(Lives, NatGroupMembersComeAndGo) {
   // One address, 60 observed days: one camera from day 0, a second from day 10 (a stray third
   // sender on day 15 only), the second gone after day 29; W = 5.
