@@ -173,11 +173,22 @@ uint32_t DeviceLinker::find_moved(const core::SourceDay& row, int32_t day) {
       ++n;
       sole = id;
     }
-    if (n == 1 && (row.interval_ns == 0 || tracks_[sole].period_ns[regime(row.interval_ns)] == 0 ||
-                   std::abs(static_cast<double>(tracks_[sole].period_ns[regime(row.interval_ns)] -
-                                                row.interval_ns)) <=
-                       1e-5 * static_cast<double>(row.interval_ns) +
-                           static_cast<double>(options_.jitter_ns))) {
+    // A period that contradicts is another device; a shorter one than the device's answered
+    // period is not one: the day holds its unanswered (flood) cadence, or both (the mean of a
+    // day whose cadence changed).
+    auto agrees = [&](const Track& t) {
+      if (row.interval_ns == 0) return true;
+      const auto tol = [&](int64_t p) {
+        return 1e-5 * static_cast<double>(p) + static_cast<double>(options_.jitter_ns);
+      };
+      const int64_t answered = t.period_ns[0], flood = t.period_ns[1];
+      if (answered > 0 && static_cast<double>(row.interval_ns) < answered - tol(answered)) {
+        return flood == 0 || static_cast<double>(row.interval_ns) >= flood - tol(flood);
+      }
+      const int64_t p = t.period_ns[regime(row.interval_ns)];
+      return p == 0 || std::abs(static_cast<double>(p - row.interval_ns)) <= tol(p);
+    };
+    if (n == 1 && agrees(tracks_[sole])) {
       ++sole_links_;
       return sole;
     }
@@ -203,11 +214,22 @@ void DeviceLinker::update(uint32_t id, const core::SourceDay& row, int32_t day, 
   }
   if (row.interval_ns > 0) {
     const int r = regime(row.interval_ns);
-    if (!gapped(t, row)) {  // a gapped day keeps the period
+    // A day's mean interval shorter than the answered period, and longer than the flood period
+    // if one is known, is a day whose cadence changed (the mean of two): the clock is kept,
+    // unless the next observed day shows the shorter period again (the device changed it).
+    const int64_t answered = t.period_ns[0];
+    const bool shorter =
+        r == 0 && answered > 0 && first_today &&
+        static_cast<double>(row.interval_ns) <
+            static_cast<double>(answered) * (1 - 1e-5) - static_cast<double>(options_.jitter_ns) &&
+        (t.period_ns[1] == 0 || row.interval_ns > t.period_ns[1]);
+    const bool keep = shorter && !(t.shorter_seen && ordinal(day) == ordinal(t.last_day) + 1);
+    t.shorter_seen = shorter;
+    if (!keep && !gapped(t, row)) {  // a gapped day keeps the period
       t.period_ns[r] = row.interval_ns;
       if (r == 0) t.gap_period = false;
     }
-    t.last_ns[r] = row.anchor_ns;
+    if (!keep) t.last_ns[r] = row.anchor_ns;
   } else if (row.timed) {
     // One request: it continues the answered period if one is known; else, seen on the
     // previous observed day too, the gap is the period of a slow (e.g. daily) poller.

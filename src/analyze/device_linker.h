@@ -65,6 +65,7 @@ struct Track {
   uint16_t devices = 1;        // most devices found behind its address on one day (NAT)
   uint16_t shared_days = 0;    // days on which more than one device was found behind it
   bool gap_period = false;     // the answered period is the gap between two days' requests
+  bool shorter_seen = false;   // its last day showed a shorter period than its answered one
   uint32_t address = 0;        // index of the address it holds now
   uint32_t first_address = 0;  // index of the address it was first seen at
 };
