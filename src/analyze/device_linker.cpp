@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <unordered_set>
 
 namespace iotcensus::analyze {
@@ -57,10 +58,6 @@ bool alternate(const ActivityRecord& a, const ActivityRecord& b, int32_t from, i
 }
 
 }  // namespace
-
-uint32_t devices_behind(const Track& t, uint64_t days_active) {
-  return 5 * uint64_t{t.shared_days} >= days_active ? t.devices : 1;
-}
 
 DeviceLinker::DeviceLinker(LinkOptions options, std::vector<int32_t> observed_days)
     : options_(options), observed_(std::move(observed_days)) {}
@@ -517,6 +514,18 @@ void DeviceLinker::absorb(uint32_t a, uint32_t b) {
                            [](const SharedDay& x, const SharedDay& y) { return x.day == y.day; }),
                into.end());
   }
+}
+
+uint32_t DeviceLinker::devices_behind(uint32_t track) const {
+  const std::vector<SharedDay>& shared = shared_days_of(track);
+  const uint64_t need = (track_activity_[track].days() + 4) / 5;  // a fifth of its days
+  if (need == 0 || shared.size() < need) return 1;
+  std::vector<uint16_t> n;
+  n.reserve(shared.size());
+  for (const SharedDay& s : shared) n.push_back(s.devices);
+  std::nth_element(n.begin(), n.begin() + static_cast<ptrdiff_t>(need - 1), n.end(),
+                   std::greater<>());
+  return n[need - 1];
 }
 
 const std::vector<SharedDay>& DeviceLinker::shared_days_of(uint32_t track) const {

@@ -70,11 +70,6 @@ struct Track {
   uint32_t first_address = 0;  // index of the address it was first seen at
 };
 
-// The devices a linked address group stands for over a window: the most found on one day when
-// they were found on at least a fifth of its days, else one (a stray second sender on a few days
-// is no second device).
-uint32_t devices_behind(const Track& t, uint64_t days_active);
-
 class DeviceLinker {
  public:
   // `observed_days`: day numbers with any recorded data, increasing; absences are counted in
@@ -108,6 +103,9 @@ class DeviceLinker {
   uint64_t chain_joins() const { return chain_joins_; }
   // The days a record showed more than one device (NAT groups only; empty for the rest).
   const std::vector<SharedDay>& shared_days_of(uint32_t track) const;
+  // The devices a record stands for: the most found on at least a fifth of its days (a stray
+  // second sender on a few days is no second device, nor a split that found six on one day).
+  uint32_t devices_behind(uint32_t track) const;
 
  private:
   struct AddressHash {

@@ -58,20 +58,21 @@ AbsenceChoice choose_absence_days(const std::vector<uint64_t>& gaps, uint64_t de
   return c;
 }
 
-std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& life, int32_t w) {
-  std::vector<LevelChange> out;
+namespace {
+
+struct Entry {
+  int32_t ord, day, devices;
+};
+
+// The days of a life with the devices found behind its address (empty when one throughout),
+// each number counted once it was found on two days within W observed days of each other (a
+// stray second sender on one day is no second device).
+std::vector<Entry> supported_days(const DeviceLinker& linker, const Life& life, int32_t w) {
+  std::vector<Entry> days;
   const std::vector<SharedDay>& shared = linker.shared_days_of(life.track);
   auto it = std::lower_bound(shared.begin(), shared.end(), life.first_day,
                              [](const SharedDay& s, int32_t d) { return s.day < d; });
-  if (it == shared.end() || it->day > life.last_day) {  // one device throughout
-    if (!life.left_truncated) out.push_back({life.first_day, 1});
-    if (life.state == LifeState::kDead) out.push_back({life.last_day, -1});
-    return out;
-  }
-  struct Entry {
-    int32_t ord, day, devices;
-  };
-  std::vector<Entry> days;
+  if (it == shared.end() || it->day > life.last_day) return days;
   linker.track_activity()[life.track].for_each_run([&](int32_t a, int32_t b) {
     for (int32_t day = std::max(a, life.first_day); day <= std::min(b, life.last_day); ++day) {
       while (it != shared.end() && it->day < day) ++it;
@@ -79,8 +80,6 @@ std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& li
           {linker.ordinal(day), day, it != shared.end() && it->day == day ? it->devices : 1});
     }
   });
-  // A number of devices counts once it was found on two days within W observed days of each
-  // other (a stray second sender on one day is no second device).
   std::vector<int32_t> support(days.size(), 1);
   for (int pass = 0; pass < 2; ++pass) {
     std::deque<size_t> q;  // indices, devices decreasing
@@ -91,6 +90,33 @@ std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& li
       while (!q.empty() && days[q.back()].devices <= days[i].devices) q.pop_back();
       q.push_back(i);
     }
+  }
+  for (size_t i = 0; i < days.size(); ++i) days[i].devices = std::min(days[i].devices, support[i]);
+  return days;
+}
+
+}  // namespace
+
+std::vector<LifeDay> life_levels(const DeviceLinker& linker, const Life& life, int32_t w) {
+  std::vector<LifeDay> out;
+  const std::vector<Entry> days = supported_days(linker, life, w);
+  std::deque<Entry> window;  // a sliding maximum over the last W observed days
+  for (const Entry& e : days) {
+    while (!window.empty() && window.front().ord < e.ord - w) window.pop_front();
+    while (!window.empty() && window.back().devices <= e.devices) window.pop_back();
+    window.push_back(e);
+    out.push_back({e.day, window.front().devices});
+  }
+  return out;
+}
+
+std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& life, int32_t w) {
+  std::vector<LevelChange> out;
+  const std::vector<Entry> days = supported_days(linker, life, w);
+  if (days.empty()) {  // one device throughout
+    if (!life.left_truncated) out.push_back({life.first_day, 1});
+    if (life.state == LifeState::kDead) out.push_back({life.last_day, -1});
+    return out;
   }
   std::deque<Entry> window;  // a sliding maximum: devices decreasing, days increasing
   int32_t level = 0;
@@ -105,9 +131,7 @@ std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& li
       }
     }
   };
-  for (size_t i = 0; i < days.size(); ++i) {
-    const auto [ord, day, found] = days[i];
-    const int32_t n = std::min(found, support[i]);
+  for (const auto& [ord, day, n] : days) {
     expire(ord - w);  // unseen for more than W observed days
     while (!window.empty() && window.back().devices <= n) window.pop_back();
     window.push_back({ord, day, n});
@@ -168,7 +192,7 @@ std::vector<Life> split_lives(const DeviceLinker& linker, int32_t w) {
         life.track = id;
         life.first_day = a;
         life.left_truncated = ord_a < w;
-        life.devices = static_cast<uint16_t>(devices_behind(tracks[id], activity[id].days()));
+        life.devices = static_cast<uint16_t>(linker.devices_behind(id));
         life.addresses = tracks[id].addresses;
         open = true;
       }

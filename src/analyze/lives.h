@@ -53,6 +53,16 @@ struct LevelChange {
   int32_t delta = 0;
 };
 
+// The devices of a life on each day it was seen (only for lives that ever showed more than one;
+// empty for the rest): the most found on one day within the last W observed days, each number
+// counted once found on two days within W observed days of each other.
+struct LifeDay {
+  int32_t day = 0;
+  int32_t devices = 0;
+};
+std::vector<LifeDay> life_levels(const DeviceLinker& linker, const Life& life,
+                                 int32_t absence_days);
+
 // The devices of a life over time: the most found on one day within the last W observed days.
 // Births where that rises (not inside the record's first W days for a left-truncated life),
 // deaths where it falls; a rise back after a fall undoes the fall (members of a group unseen for a

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <map>
 
 namespace iotcensus::analyze {
@@ -163,10 +164,37 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
     cover(a, 7, [&](int32_t lo, int32_t hi) { raw7.add(lo, hi, 1); });
     cover(a, 30, [&](int32_t lo, int32_t hi) { raw30.add(lo, hi, 1); });
   }
+  // NAT groups: the devices their lives stand for on each day seen (births and deaths of
+  // members); a window counts the most of them on a day inside it.
+  std::map<uint32_t, std::vector<LifeDay>> levels;
+  for (const Life& l : lives) {
+    auto days = life_levels(linker, l, options.absence_days);
+    if (days.empty()) continue;
+    auto& all = levels[l.track];
+    all.insert(all.end(), days.begin(), days.end());
+  }
+  auto add_levels = [](const std::vector<LifeDay>& days, int32_t L, Series& series) {
+    std::deque<LifeDay> q;  // sliding maximum of the days in [d - L + 1, d]
+    size_t next = 0;
+    if (days.empty()) return;
+    for (int32_t d = days.front().day; d <= days.back().day + L - 1; ++d) {
+      while (next < days.size() && days[next].day <= d) {
+        while (!q.empty() && q.back().devices <= days[next].devices) q.pop_back();
+        q.push_back(days[next++]);
+      }
+      while (!q.empty() && q.front().day < d - L + 1) q.pop_front();
+      if (q.empty()) {  // nothing in the window: jump to the next day seen
+        if (next < days.size()) d = days[next].day - 1;
+        continue;
+      }
+      series.add(d, d, q.front().devices);
+    }
+  };
   std::vector<std::pair<int32_t, int32_t>> c1, c7;
   for (size_t id = 0; id < linker.tracks().size(); ++id) {
     const ActivityRecord& a = linker.track_activity()[id];
-    const double w = devices_behind(linker.tracks()[id], a.days());
+    const auto group = levels.find(static_cast<uint32_t>(id));
+    const double w = group == levels.end() ? 1.0 : 0.0;
     cover(a, 7, [&](int32_t lo, int32_t hi) {
       churn7.add(lo, hi, 1);
       best7.add(lo, hi, w);
@@ -175,6 +203,10 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
       churn30.add(lo, hi, 1);
       best30.add(lo, hi, w);
     });
+    if (group != levels.end()) {
+      add_levels(group->second, 7, best7);
+      add_levels(group->second, 30, best30);
+    }
     // Seen in both windows: days x with x in C and x - L in C (C: the coverage intervals).
     for (auto [L, series, cov] : {std::tuple{1, &again1, &c1}, std::tuple{7, &again7, &c7}}) {
       cov->clear();
@@ -270,7 +302,16 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
     for (size_t id = 0; id < linker.tracks().size(); ++id) {
       if (linker.track_activity()[id].days_between(lo, hi) == 0) continue;
       ++churn;
-      best += devices_behind(linker.tracks()[id], linker.track_activity()[id].days());
+      const auto group = levels.find(static_cast<uint32_t>(id));
+      if (group == levels.end()) {
+        best += 1;
+        continue;
+      }
+      int32_t most = 1;
+      for (const LifeDay& x : group->second) {
+        if (x.day >= lo && x.day <= hi) most = std::max(most, x.devices);
+      }
+      best += most;
     }
     double mean = 0, mean_lo = 0, mean_hi = 0, n = 0;
     for (auto it = std::lower_bound(observed.begin(), observed.end(), lo);

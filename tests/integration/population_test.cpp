@@ -212,6 +212,24 @@ TEST_F(PopulationTest, ModernMixDevicesPerDayBirthsAndDeathsMatchTruth) {
   // NAT sharing deflates distinct addresses far beyond 5 % for the shared cohorts.
   EXPECT_GE(raw_off, 4);
 
+  // Devices on-line over 7 and 30 days: linking across re-addressing (DHCP, IPv6 temporary
+  // addresses) and the devices of each NAT group over time. The cameras (arriving into existing
+  // groups) and Windows (weekly pollers seen on a few days a month) are reported, not asserted.
+  const Estimates windowed =
+      parse_estimates(population(store, "--estimator best-7d --estimator best-30d"));
+  for (const std::string& cls : classes) {
+    for (const char* w : {"7d", "30d"}) {
+      const Score s = score(windowed, windows, cls, std::string("best-") + w,
+                            std::string("online_") + w, "2024-03-01");
+      std::cerr << cls << " best-" << w << ": in bounds " << s.bounds_share() << ", within 5 % "
+                << s.close_share() << "\n";
+      EXPECT_GE(s.bounds_share(), 0.95) << cls << " " << w;
+      if (cls != "ipcam-sntp" && cls != "windows-w32time") {
+        EXPECT_GE(s.close_share(), 0.90) << cls << " " << w;
+      }
+    }
+  }
+
   // Births and deaths over the whole months outside each class's first and last W days (W from
   // the data: 3 days for the daemons, 40 to 90 for classes seen in sessions or weekly).
   auto js = run(quote(iotcensus_bin()) + " population --store " + quote(store) +
