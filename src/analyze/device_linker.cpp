@@ -469,6 +469,7 @@ void DeviceLinker::join_unseen_moves() {
   for (const auto& [ord, pair] : pairs) {
     const uint32_t a = find(pair.first), b = find(pair.second);
     if (a == b) continue;
+    infer(a, b);
     absorb(a, b);
     rep[b] = a;
     ++unseen_moves_;
@@ -514,6 +515,12 @@ void DeviceLinker::absorb(uint32_t a, uint32_t b) {
                            [](const SharedDay& x, const SharedDay& y) { return x.day == y.day; }),
                into.end());
   }
+}
+
+void DeviceLinker::infer(uint32_t into, uint32_t from) {
+  const int32_t before = track_activity_[into].last_before(tracks_[from].first_day);
+  inferred_.push_back({before < 0 ? tracks_[into].last_day : before, tracks_[from].first_day,
+                       devices_behind(from)});
 }
 
 uint32_t DeviceLinker::devices_behind(uint32_t track) const {
@@ -598,6 +605,7 @@ void DeviceLinker::join_prefix_chains() {
         chains.push_back(id);
         continue;
       }
+      infer(best, id);
       absorb(best, id);
       ++chain_joins_;
     }

@@ -40,6 +40,15 @@ struct SharedDay {
   uint16_t devices = 0;
 };
 
+// Two records joined with no clock to confirm it (an unseen move, a prefix chain): the last day
+// the earlier was seen before the later began, the later's first day, and the devices the later
+// stood for. Were the join wrong, these would be a death and births.
+struct InferredJoin {
+  int32_t end_day = 0;
+  int32_t start_day = 0;
+  uint32_t devices = 1;
+};
+
 // One class on one day.
 struct DayCounts {
   int64_t day_s = 0;
@@ -106,6 +115,17 @@ class DeviceLinker {
   // The devices a record stands for: the most found on at least a fifth of its days (a stray
   // second sender on a few days is no second device, nor a split that found six on one day).
   uint32_t devices_behind(uint32_t track) const;
+  const LinkOptions& options() const { return options_; }
+  // Whether two records' clocks allow them to be one device (no period contradicts).
+  bool clocks_allow(uint32_t a, uint32_t b) const {
+    return clocks_allow_chain(tracks_[a], tracks_[b]);
+  }
+  // Joins made with no clock to confirm them (for the bounds of births and deaths).
+  const std::vector<InferredJoin>& inferred_joins() const { return inferred_; }
+  // The address a track was first seen at.
+  const core::Address& first_address_of(const Track& t) const {
+    return addresses_[t.first_address];
+  }
 
  private:
   struct AddressHash {
@@ -140,6 +160,8 @@ class DeviceLinker {
   uint64_t relinked_ = 0;
   uint64_t sole_links_ = 0;
   uint64_t chain_joins_ = 0;
+  std::vector<InferredJoin> inferred_;
+  void infer(uint32_t into, uint32_t from);  // records the join of `from` into `into`
   // Only for records that ever showed more than one device: 6 bytes (8 aligned) per such day.
   std::unordered_map<uint32_t, std::vector<SharedDay>> shared_;
   void absorb(uint32_t into, uint32_t from);  // joins record `from` into `into`

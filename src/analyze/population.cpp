@@ -227,15 +227,77 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
   for (Series* s : {&raw7, &raw30, &churn7, &churn30, &best7, &best30, &again1, &again7})
     s->integrate();
 
-  // Births and deaths per bin.
-  std::map<int64_t, std::pair<uint64_t, uint64_t>> births_deaths;
-  for (const Life& l : lives) {
-    for (const LevelChange& c : life_changes(linker, l, options.absence_days)) {
-      auto& bd = births_deaths[bin_start_of(int64_t{c.day} * kDay, options.bin)];
-      if (c.delta > 0) {
-        bd.first += static_cast<uint64_t>(c.delta);
-      } else {
-        bd.second += static_cast<uint64_t>(-c.delta);
+  // Births and deaths per bin, with bounds: high as if every join made without a clock were
+  // wrong; low without the deaths that the device's return contradicts (and the births of the
+  // returns), and as if every death followed within --link-days observed days by a birth in the
+  // same prefix (no clock against it) were one device that moved unseen.
+  struct BirthsDeaths {
+    double births = 0, deaths = 0, births_low = 0, births_high = 0, deaths_low = 0, deaths_high = 0;
+  };
+  std::map<int64_t, BirthsDeaths> births_deaths;
+  const int32_t w = options.absence_days;
+  const auto last_ord = static_cast<int32_t>(observed.size()) - 1;
+  auto bin_of = [&](int32_t day) { return bin_start_of(int64_t{day} * kDay, options.bin); };
+  for (size_t i = 0; i < lives.size(); ++i) {
+    const Life& l = lives[i];
+    for (const LevelChange& c : life_changes(linker, l, w)) {
+      auto& bd = births_deaths[bin_of(c.day)];
+      (c.delta > 0 ? bd.births : bd.deaths) += std::abs(c.delta);
+    }
+    if (l.state == LifeState::kDead && i + 1 < lives.size() && lives[i + 1].track == l.track) {
+      births_deaths[bin_of(l.last_day)].deaths_low += l.devices;  // it came back
+      births_deaths[bin_of(lives[i + 1].first_day)].births_low += lives[i + 1].devices;
+    }
+  }
+  for (const InferredJoin& j : linker.inferred_joins()) {
+    const int32_t end = linker.ordinal(j.end_day), start = linker.ordinal(j.start_day);
+    if (start - end > w) continue;  // cut into two lives anyway
+    if (start >= w) births_deaths[bin_of(j.start_day)].births_high += j.devices;
+    if (end + w <= last_ord) births_deaths[bin_of(j.end_day)].deaths_high += j.devices;
+  }
+  {
+    struct Mark {
+      int32_t ord;
+      size_t life;
+    };
+    std::map<std::pair<uint64_t, uint64_t>, std::pair<std::vector<Mark>, std::vector<Mark>>>
+        by_prefix;  // prefix -> (deaths, births)
+    auto prefix_key = [](const core::Address& a) {
+      const core::Address p = a.prefix(a.is_v4() ? 24 : 64);
+      return std::pair<uint64_t, uint64_t>{p.hi, p.lo};
+    };
+    for (size_t i = 0; i < lives.size(); ++i) {
+      const Life& l = lives[i];
+      const Track& t = linker.tracks()[l.track];
+      if (l.state == LifeState::kDead) {
+        by_prefix[prefix_key(linker.address_of(t))].first.push_back(
+            {linker.ordinal(l.last_day), i});
+      }
+      if (!l.left_truncated) {
+        by_prefix[prefix_key(linker.first_address_of(t))].second.push_back(
+            {linker.ordinal(l.first_day), i});
+      }
+    }
+    for (auto& [prefix, marks] : by_prefix) {
+      auto& [ends, starts] = marks;
+      if (ends.empty() || starts.empty()) continue;
+      auto by_ord = [](const Mark& x, const Mark& y) { return x.ord < y.ord; };
+      std::sort(ends.begin(), ends.end(), by_ord);
+      std::sort(starts.begin(), starts.end(), by_ord);
+      std::vector<char> used(starts.size(), 0);
+      for (const Mark& e : ends) {
+        for (size_t k = 0; k < starts.size(); ++k) {
+          const int32_t gap = starts[k].ord - e.ord;
+          if (used[k] || gap < 1) continue;
+          if (gap > linker.options().link_days) break;
+          const Life& dead = lives[e.life];
+          const Life& born = lives[starts[k].life];
+          if (dead.track == born.track || !linker.clocks_allow(dead.track, born.track)) continue;
+          used[k] = 1;
+          births_deaths[bin_of(born.first_day)].births_low += 1;
+          births_deaths[bin_of(dead.last_day)].deaths_low += 1;
+          break;
+        }
       }
     }
   }
@@ -243,6 +305,14 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
     out.push_back(EstimateRow{bin, class_name, name, e, lo, hi});
   };
   auto exact = [&](int64_t bin, const char* name, double e) { row(bin, name, e, e, e); };
+  auto births_and_deaths = [&](int64_t bin) {
+    const auto it = births_deaths.find(bin);
+    const BirthsDeaths bd = it == births_deaths.end() ? BirthsDeaths{} : it->second;
+    row(bin, "births", bd.births, std::max(0.0, bd.births - bd.births_low),
+        bd.births + bd.births_high);
+    row(bin, "deaths", bd.deaths, std::max(0.0, bd.deaths - bd.deaths_low),
+        bd.deaths + bd.deaths_high);
+  };
 
   if (options.bin == PopulationBin::kDay) {
     for (int32_t d : observed) {
@@ -278,10 +348,7 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
         const Chapman ch = chapman(churn7.at(d - 7), churn7.at(d), again7.at(d));
         row(bin, "recapture-7d", ch.n, ch.low, ch.high);
       }
-      const auto bd = births_deaths.find(bin);
-      exact(bin, "births", bd == births_deaths.end() ? 0.0 : static_cast<double>(bd->second.first));
-      exact(bin, "deaths",
-            bd == births_deaths.end() ? 0.0 : static_cast<double>(bd->second.second));
+      births_and_deaths(bin);
     }
     return out;
   }
@@ -326,9 +393,7 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
     exact(bin, "raw", raw);
     row(bin, "churn", churn, churn, raw);
     row(bin, "best-mean", mean / n, mean_lo / n, mean_hi / n);
-    const auto bd = births_deaths.find(bin);
-    exact(bin, "births", bd == births_deaths.end() ? 0.0 : static_cast<double>(bd->second.first));
-    exact(bin, "deaths", bd == births_deaths.end() ? 0.0 : static_cast<double>(bd->second.second));
+    births_and_deaths(bin);
   }
   return out;
 }
