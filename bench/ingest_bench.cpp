@@ -21,6 +21,7 @@
 
 #include "capture/capture_file.h"
 #include "classify/classifier.h"
+#include "classify/match_cache.h"
 #include "cli/ingest_pipeline.h"
 #include "cli/rule_options.h"
 #include "decode/packet_decoder.h"
@@ -110,14 +111,16 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
     });
 
   // Not one of the three asked-for stages, but it splits (c) into matching and tallying.
+  // Matches through a MatchCache, as the tally does.
   Stage match{"decode_match", "(b') read+decode+match"};
   if (only.empty() || only == "decode_match")
     best_of(repeat, match, [&] {
       decode::PacketDecoder decoder;
+      classify::MatchCache cache(c);
       core::Observation obs;
       uint64_t masks = 0;
       auto s = f.for_each([&](const capture::RawPacket& p) {
-        if (decoder.decode(p, obs)) masks += c.match(obs);
+        if (decoder.decode(p, obs)) masks += cache.match(obs);
       });
       if (!s) failed = true, failure = s.error().message;
       records = decoder.counters().frames;

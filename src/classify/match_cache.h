@@ -1,0 +1,62 @@
+// Memoised rule matching: the mask of Classifier::match kept per packet shape in a small
+// direct-mapped cache, so a flood of identical requests is matched once. Not thread-safe.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstdint>
+#include <optional>
+
+#include "classify/classifier.h"
+#include "classify/packet_shape.h"
+#include "core/observation.h"
+
+namespace iotcensus::classify {
+
+class MatchCache {
+ public:
+  static constexpr size_t kSlots = 256;
+
+  explicit MatchCache(const Classifier& classifier);
+
+  // Exactly classifier.match(obs).
+  uint64_t match(const core::Observation& obs) {
+    if (!reader_) return classifier_.match(obs);
+    PacketShape shape;
+    reader_->read(obs, shape);
+    uint64_t h = 0;
+    for (size_t i = 0; i < PacketShape::kWords; ++i) {
+      h ^= std::rotl(shape.words[i], static_cast<int>(9 * i % 64));
+    }
+    h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL;
+    Slot& slot = slots_[(h >> 56) % kSlots];
+    uint64_t differ = 0;
+    for (size_t i = 0; i < PacketShape::kWords; ++i) differ |= slot.shape.words[i] ^ shape.words[i];
+    if (slot.used && differ == 0) {
+      ++hits_;
+      return slot.mask;
+    }
+    ++misses_;
+    slot.shape = shape;
+    slot.mask = classifier_.match(obs);
+    slot.used = true;
+    return slot.mask;
+  }
+
+  uint64_t hits() const { return hits_; }
+  uint64_t misses() const { return misses_; }
+
+ private:
+  struct Slot {
+    PacketShape shape;
+    uint64_t mask = 0;
+    bool used = false;
+  };
+  const Classifier& classifier_;
+  std::optional<ShapeReader> reader_;
+  std::array<Slot, kSlots> slots_{};
+  uint64_t hits_ = 0;
+  uint64_t misses_ = 0;
+};
+
+}  // namespace iotcensus::classify
