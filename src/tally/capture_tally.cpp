@@ -56,7 +56,11 @@ void merge_adjacent(std::vector<Row>& rows, Equal equal, Merge merge) {
 }  // namespace
 
 CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s)
-    : classifier_(classifier), bin_width_s_(bin_width_s), index_(1 << 12), ports_(1 << 12) {}
+    : classifier_(classifier),
+      matches_(classifier),
+      bin_width_s_(bin_width_s),
+      index_(1 << 12),
+      ports_(1 << 12) {}
 
 void CaptureTally::add(const core::Observation& obs) {
   add_packets(obs, 1, obs.ip_length, obs.time_ns);
@@ -69,48 +73,74 @@ void CaptureTally::add_summary(const core::Observation& first, uint64_t packets,
 }
 
 void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
-  uint64_t masks[kBatch];
-  uint32_t index[kBatch];
+  EntryKey keys[kBatch];
+  uint64_t hashes[kBatch];
+  uint32_t candidates[kBatch];
   for (size_t done = 0; done < n; done += kBatch) {
     const size_t m = std::min(kBatch, n - done);
     const core::Observation* o = obs + done;
     for (size_t i = 0; i < m; ++i) {
-      masks[i] = classifier_.match(o[i]);
-      index_.prefetch(EntryKey{o[i].src, masks[i]});
+      keys[i] = EntryKey{o[i].src, matches_.match(o[i])};
+      hashes[i] = EntryKeyHash{}(keys[i]);
+      index_.prefetch(hashes[i]);
     }
     for (size_t i = 0; i < m; ++i) {
-      index[i] = entry_index(o[i].src, masks[i]);
-      __builtin_prefetch(&entries_[index[i]]);
+      candidates[i] = index_.candidate(hashes[i]);
+      if (candidates[i] == SourceIndex::kNone) continue;
+      const char* e = reinterpret_cast<const char*>(&entries_[candidates[i]]);
+      for (size_t line = 0; line < kEntryLines; ++line) __builtin_prefetch(e + 64 * line);
     }
-    for (size_t i = 0; i < m; ++i) add_packets(o[i], masks[i], 1, o[i].ip_length, o[i].time_ns);
+    // Entries are made here, in packet order, as add() would make them.
+    for (size_t i = 0; i < m; ++i) {
+      const uint32_t c = candidates[i];
+      const uint32_t index = c != SourceIndex::kNone && entries_[c].key == keys[i]
+                                 ? c
+                                 : entry_index(keys[i], hashes[i]);
+      add_packets(o[i], index, 1, o[i].ip_length, o[i].time_ns);
+    }
   }
 }
 
-uint32_t CaptureTally::entry_index(const core::Address& source, uint64_t mask) {
-  uint32_t& slot = index_[EntryKey{source, mask}];
-  if (slot == 0) {
-    Entry fresh;
-    fresh.key = EntryKey{source, mask};
-    fresh.first_ns = INT64_MAX;
-    fresh.last_ns = INT64_MIN;
-    fresh.leading_class = classifier_.leading_class(mask);
-    entries_.push_back(fresh);
-    slot = static_cast<uint32_t>(entries_.size());
+uint32_t CaptureTally::entry_index(const EntryKey& key, uint64_t hash) {
+  const uint32_t found =
+      index_.find(hash, [&](uint32_t entry) { return entries_[entry].key == key; });
+  if (found != SourceIndex::kNone) return found;
+  Entry fresh;
+  fresh.key = key;
+  fresh.first_ns = INT64_MAX;
+  fresh.last_ns = INT64_MIN;
+  fresh.leading_class = static_cast<int8_t>(classifier_.leading_class(key.mask));
+  const auto index = static_cast<uint32_t>(entries_.size());
+  entries_.push_back(fresh);
+  index_.insert(hash, index);
+  return index;
+}
+
+int64_t CaptureTally::bin_of(int64_t time_ns) {
+  if (time_ns >= bin_lo_ns_ && time_ns < bin_hi_ns_) return cached_bin_;
+  const int64_t bin = core::bin_start(core::floor_seconds(time_ns), bin_width_s_);
+  // The bin holds exactly the times whose whole second lies in [bin, bin + width).
+  int64_t end_s = 0;
+  if (__builtin_mul_overflow(bin, core::kNanosPerSecond, &bin_lo_ns_) ||
+      __builtin_add_overflow(bin, bin_width_s_, &end_s) ||
+      __builtin_mul_overflow(end_s, core::kNanosPerSecond, &bin_hi_ns_)) {
+    bin_lo_ns_ = bin_hi_ns_ = 0;
   }
-  return slot - 1;
+  cached_bin_ = bin;
+  return bin;
 }
 
 void CaptureTally::add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes,
                                int64_t last_ns) {
-  add_packets(obs, classifier_.match(obs), packets, bytes, last_ns);
+  const EntryKey key{obs.src, matches_.match(obs)};
+  add_packets(obs, entry_index(key, EntryKeyHash{}(key)), packets, bytes, last_ns);
 }
 
-void CaptureTally::add_packets(const core::Observation& obs, uint64_t mask, uint64_t packets,
+void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uint64_t packets,
                                uint64_t bytes, int64_t last_ns) {
   observations_ += packets;
   first_ns_ = std::min(first_ns_, obs.time_ns);
   last_ns_ = std::max(last_ns_, last_ns);
-  const uint32_t index = entry_index(obs.src, mask);
   Entry& e = entries_[index];
   if (e.packets == 0) {
     e.first_ns = obs.time_ns;
@@ -132,7 +162,7 @@ void CaptureTally::add_packets(const core::Observation& obs, uint64_t mask, uint
   }
   e.packets += packets;
   e.bytes += bytes;
-  const int64_t bin = core::bin_start(core::floor_seconds(obs.time_ns), bin_width_s_);
+  const int64_t bin = bin_of(obs.time_ns);
   const bool new_bin = bin != e.bin;
   if (new_bin) {
     if (e.bin != INT64_MIN) spill(index, e);

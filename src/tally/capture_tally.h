@@ -8,9 +8,11 @@
 
 #include "classify/cadence.h"
 #include "classify/classifier.h"
+#include "classify/match_cache.h"
 #include "core/observation.h"
 #include "tally/device_split.h"
 #include "tally/flat_map.h"
+#include "tally/source_index.h"
 #include "tally/tally_set.h"
 
 namespace iotcensus::tally {
@@ -21,7 +23,7 @@ class CaptureTally {
 
   void add(const core::Observation& obs);
   // The same as add() for each of `n` observations, overlapping their memory accesses: the
-  // table slots of all are fetched, then the sources, then each is counted.
+  // index slots of all are fetched, then the candidate entries, then each is counted.
   void add_batch(const core::Observation* obs, size_t n);
   static constexpr size_t kBatch = 16;
   // A summary of `packets` requests of one source in one bin (a flow record, a daily summary
@@ -51,22 +53,26 @@ class CaptureTally {
     }
   };
   // Per (source address, rule mask); the current bin is kept inline and spilled on change.
-  struct Entry {
-    EntryKey key;
-    int64_t first_ns = 0;
+  // Three cache lines: what every packet updates first, then the cadence, then the current
+  // train and the cold key; add_batch prefetches all three.
+  struct alignas(64) Entry {
     int64_t last_ns = 0;
+    int64_t bin = INT64_MIN;
     uint64_t packets = 0;
     uint64_t bytes = 0;
-    int64_t bin = INT64_MIN;
     uint64_t bin_packets = 0;
     uint64_t bin_bytes = 0;
     uint64_t bin_evidence = 0;
-    int leading_class = -1;
     uint16_t last_port = 0;
-    uint32_t bin_trains = 0;  // trains of the current bin already in trains_
-    Train train;              // the current train (run on one source port) of the current bin
+    int8_t leading_class = -1;  // a rule index (< Classifier::kMaxRules) or -1
+    uint32_t bin_trains = 0;    // trains of the current bin already in trains_
     classify::CadenceHistogram cadence;
+    Train train;  // the current train (run on one source port) of the current bin
+    int64_t first_ns = 0;
+    EntryKey key;
   };
+  static_assert(sizeof(Entry) % 64 == 0);
+  static constexpr size_t kEntryLines = sizeof(Entry) / 64;
   struct BinRecord {
     uint32_t entry;
     int64_t bin;
@@ -97,17 +103,22 @@ class CaptureTally {
 
   void spill(uint32_t index, Entry& e);
   void add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes, int64_t last_ns);
-  void add_packets(const core::Observation& obs, uint64_t mask, uint64_t packets, uint64_t bytes,
+  void add_packets(const core::Observation& obs, uint32_t index, uint64_t packets, uint64_t bytes,
                    int64_t last_ns);
-  uint32_t entry_index(const core::Address& source, uint64_t mask);
+  // The entry of (source, mask), made if new; `hash` is EntryKeyHash of the key.
+  uint32_t entry_index(const EntryKey& key, uint64_t hash);
+  // core::bin_start of the packet's second, without dividing while packets stay in one bin.
+  int64_t bin_of(int64_t time_ns);
 
   const classify::Classifier& classifier_;
+  classify::MatchCache matches_;  // per packet shape
   int64_t bin_width_s_;
-  FlatMap<EntryKey, uint32_t, EntryKeyHash> index_;
+  SourceIndex index_;  // EntryKey -> entries_
   std::vector<Entry> entries_;
   std::vector<BinRecord> bins_;
   std::vector<TrainRecord> trains_;  // trains of (entry, bin) pairs that have more than one
   FlatMap<PortKey, Unit, PortKeyHash> ports_;
+  int64_t bin_lo_ns_ = 0, bin_hi_ns_ = 0, cached_bin_ = 0;  // [lo, hi) lies in cached_bin_
   uint64_t observations_ = 0;
   int64_t first_ns_ = INT64_MAX;
   int64_t last_ns_ = INT64_MIN;
