@@ -29,16 +29,49 @@ struct EntryBinHash {
     return mix64(static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL ^ k.entry);
   }
 };
-struct SourceKey {
-  core::Address source;
+// A bin row of a source and the flags it raised, before one row per flag is made.
+struct FlaggedRow {
+  int64_t bin;
   uint16_t class_id;
-  friend bool operator==(const SourceKey&, const SourceKey&) = default;
+  core::Address source;
+  uint64_t flags;  // rule bits
+  uint64_t packets;
 };
-struct SourceHash {
-  uint64_t operator()(const SourceKey& k) const {
-    return mix64(k.source.hi * 0x9e3779b97f4a7c15ULL ^ k.source.lo ^ k.class_id);
+// The flag rows, sorted by (bin, class, flag, source) and unique (packets summed): the rows
+// are sorted by (bin, class, source), then each (bin, class) run is walked once per flag it
+// raised, ascending (flag ids follow rule order). Fewer rows to sort than one per flag.
+std::vector<BinFlag> flag_rows(std::vector<FlaggedRow>& rows, const std::vector<int>& rule_to_id) {
+  std::sort(rows.begin(), rows.end(), [](const FlaggedRow& a, const FlaggedRow& b) {
+    return std::tie(a.bin, a.class_id, a.source) < std::tie(b.bin, b.class_id, b.source);
+  });
+  std::vector<BinFlag> out;
+  for (size_t i = 0; i < rows.size();) {
+    size_t j = i;
+    uint64_t raised = 0;
+    for (; j < rows.size() && rows[j].bin == rows[i].bin && rows[j].class_id == rows[i].class_id;
+         ++j) {
+      raised |= rows[j].flags;
+    }
+    while (raised != 0) {
+      const int rule = __builtin_ctzll(raised);
+      raised &= raised - 1;
+      const uint64_t bit = uint64_t{1} << rule;
+      const auto flag_id = static_cast<uint16_t>(rule_to_id[rule]);
+      const size_t first = out.size();
+      for (size_t k = i; k < j; ++k) {
+        if (!(rows[k].flags & bit)) continue;
+        if (out.size() > first && out.back().source == rows[k].source) {
+          out.back().packets += rows[k].packets;
+        } else {
+          out.push_back(
+              BinFlag{rows[k].bin, rows[k].class_id, flag_id, rows[k].source, rows[k].packets});
+        }
+      }
+    }
+    i = j;
   }
-};
+  return out;
+}
 // Merges runs of equal rows of a sorted vector into their first row.
 template <class Row, class Equal, class Merge>
 void merge_adjacent(std::vector<Row>& rows, Equal equal, Merge merge) {
@@ -219,37 +252,48 @@ TallySet CaptureTally::finish() {
     if (entries_[i].bin != INT64_MIN && entries_[i].bin_packets > 0) spill(i, entries_[i]);
   }
 
-  // Resolve each entry once.
+  // Resolve each entry once. Sources: the entries sorted by (address, class), each run merged
+  // in entry order into one summary.
   std::vector<uint16_t> entry_class(entries_.size());
   std::vector<uint64_t> entry_flags(entries_.size());
   std::vector<bool> keep_evidence(entries_.size());
-  FlatMap<SourceKey, uint32_t, SourceHash> source_index(entries_.size() * 2 + 16);
+  struct SourceOrder {
+    core::Address source;
+    uint16_t class_id;
+    uint32_t entry;
+  };
+  std::vector<SourceOrder> source_order(entries_.size());
   for (size_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
     const int rule = classifier_.resolve_class(e.key.mask, e.cadence);
     entry_class[i] = rule < 0 ? unclassified_id : static_cast<uint16_t>(rule_to_id[rule]);
     entry_flags[i] = classifier_.resolve_flags(e.key.mask, e.cadence);
     keep_evidence[i] = rule >= 0 && rule == e.leading_class;
-    uint32_t& slot = source_index[SourceKey{e.key.address, entry_class[i]}];
-    if (slot == 0) {
+    source_order[i] = SourceOrder{e.key.address, entry_class[i], static_cast<uint32_t>(i)};
+  }
+  std::sort(source_order.begin(), source_order.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.source, a.class_id, a.entry) < std::tie(b.source, b.class_id, b.entry);
+  });
+  for (const SourceOrder& o : source_order) {
+    const Entry& e = entries_[o.entry];
+    if (out.sources.empty() || out.sources.back().source != o.source ||
+        out.sources.back().class_id != o.class_id) {
       SourceSummary s;
-      s.source = e.key.address;
-      s.class_id = entry_class[i];
+      s.source = o.source;
+      s.class_id = o.class_id;
       s.first_ns = e.first_ns;
       s.last_ns = e.last_ns;
       out.sources.push_back(s);
-      slot = static_cast<uint32_t>(out.sources.size());
     }
-    SourceSummary& s = out.sources[slot - 1];
+    SourceSummary& s = out.sources.back();
     s.first_ns = std::min(s.first_ns, e.first_ns);
     s.last_ns = std::max(s.last_ns, e.last_ns);
     s.packets += e.packets;
     s.bytes += e.bytes;
     s.cadence.merge(e.cadence);
   }
-  std::sort(out.sources.begin(), out.sources.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.source, a.class_id) < std::tie(b.source, b.class_id);
-  });
+  source_order.clear();
+  source_order.shrink_to_fit();
 
   // Rows are appended, sorted, and rows with equal keys (one address under two rule masks that
   // resolve to the same class) merged: cheaper than millions of hash inserts.
@@ -286,6 +330,7 @@ TallySet CaptureTally::finish() {
 
   FlatMap<BinClassKey, BinTotals, BinClassHash> totals(1024);
   out.bin_sources.reserve(bins_.size());
+  std::vector<FlaggedRow> flagged;
   for (const BinRecord& r : bins_) {
     const uint16_t cls = entry_class[r.entry];
     BinTotals& t = totals[BinClassKey{r.bin, cls}];
@@ -316,12 +361,8 @@ TallySet CaptureTally::finish() {
       row.anchor_ns = r.train.last_ns;
     }
     out.bin_sources.push_back(row);
-    uint64_t f = entry_flags[r.entry];
-    while (f != 0) {
-      const int rule = __builtin_ctzll(f);
-      f &= f - 1;
-      out.bin_flags.push_back(
-          BinFlag{r.bin, cls, static_cast<uint16_t>(rule_to_id[rule]), src, r.packets});
+    if (entry_flags[r.entry] != 0) {
+      flagged.push_back(FlaggedRow{r.bin, cls, src, entry_flags[r.entry], r.packets});
     }
   }
   totals.for_each([&](const BinClassKey&, const BinTotals& t) { out.totals.push_back(t); });
@@ -334,14 +375,7 @@ TallySet CaptureTally::finish() {
   merge_adjacent(
       out.bin_sources, [&](const auto& a, const auto& b) { return source_key(a) == source_key(b); },
       [](auto& into, const auto& from) { core::merge_source_rows(into, from); });
-  auto flag_key = [](const BinFlag& a) {
-    return std::tie(a.bin_start, a.class_id, a.flag_id, a.source);
-  };
-  std::sort(out.bin_flags.begin(), out.bin_flags.end(),
-            [&](const auto& a, const auto& b) { return flag_key(a) < flag_key(b); });
-  merge_adjacent(
-      out.bin_flags, [&](const auto& a, const auto& b) { return flag_key(a) == flag_key(b); },
-      [](auto& into, const auto& from) { into.packets += from.packets; });
+  out.bin_flags = flag_rows(flagged, rule_to_id);
   ports_.for_each([&](const PortKey& k, const Unit&) {
     out.bin_ports.push_back(BinPort{k.bin, entry_class[k.entry], k.port});
   });
