@@ -88,20 +88,16 @@ class CaptureTally {
     Train train;
   };
   struct PortKey {
+    int64_t bin;
     uint32_t entry;
     uint16_t port;
-    int64_t bin;
-    friend bool operator==(const PortKey&, const PortKey&) = default;
+    friend auto operator<=>(const PortKey&, const PortKey&) = default;
   };
-  struct PortKeyHash {
-    uint64_t operator()(const PortKey& k) const {
-      return mix64((uint64_t{k.entry} << 16 | k.port) ^
-                   static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL);
-    }
-  };
-  struct Unit {};
 
   void spill(uint32_t index, Entry& e);
+  // Records that the entry used the port in the bin. Appended (duplicates and all) rather than
+  // inserted into a set: no random access per packet; duplicates go when the list doubles.
+  void note_port(const PortKey& key);
   void add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes, int64_t last_ns);
   void add_packets(const core::Observation& obs, uint32_t index, uint64_t packets, uint64_t bytes,
                    int64_t last_ns);
@@ -117,7 +113,8 @@ class CaptureTally {
   std::vector<Entry> entries_;
   std::vector<BinRecord> bins_;
   std::vector<TrainRecord> trains_;  // trains of (entry, bin) pairs that have more than one
-  FlatMap<PortKey, Unit, PortKeyHash> ports_;
+  std::vector<PortKey> ports_;
+  size_t ports_unique_ = 0;  // length of ports_ after its last de-duplication
   int64_t bin_lo_ns_ = 0, bin_hi_ns_ = 0, cached_bin_ = 0;  // [lo, hi) lies in cached_bin_
   uint64_t observations_ = 0;
   int64_t first_ns_ = INT64_MAX;
