@@ -10,6 +10,7 @@
 #include "classify/classifier.h"
 #include "classify/match_cache.h"
 #include "core/observation.h"
+#include "tally/chunked_array.h"
 #include "tally/device_split.h"
 #include "tally/flat_map.h"
 #include "tally/source_index.h"
@@ -110,7 +111,8 @@ class CaptureTally {
   classify::MatchCache matches_;  // per packet shape
   int64_t bin_width_s_;
   SourceIndex index_;  // EntryKey -> entries_
-  std::vector<Entry> entries_;
+  // 2^15 entries a chunk: 6 MB, three huge pages exactly.
+  ChunkedArray<Entry, 15> entries_;
   std::vector<BinRecord> bins_;
   std::vector<TrainRecord> trains_;  // trains of (entry, bin) pairs that have more than one
   std::vector<PortKey> ports_;
