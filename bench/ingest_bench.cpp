@@ -79,6 +79,7 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
   const classify::Classifier& c = classifier.value();
 
   uint64_t records = 0, ntp = 0, sources = 0, entries = 0, sink = 0;
+  uint64_t cache_hits = 0, cache_misses = 0;  // of the match cache in (b')
   bool failed = false;
   std::string failure;
 
@@ -126,6 +127,8 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
       records = decoder.counters().frames;
       ntp = decoder.counters().ntp;
       sink += masks;
+      cache_hits = cache.hits();
+      cache_misses = cache.misses();
     });
 
   Stage tally{"tally", "(c) read+decode+classify+tally"};
@@ -186,6 +189,11 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
       "packets {}, NTP packets {}, sources {} (source x rule-mask entries {}), peak RSS {:.0f} "
       "MiB\n",
       records, ntp, sources, entries, static_cast<double>(peak_rss_kib()) / 1024.0);
+  if (cache_hits + cache_misses > 0) {
+    fmt::print(
+        "match cache: {} hits, {} misses ({:.2f} % hits)\n", cache_hits, cache_misses,
+        100.0 * static_cast<double>(cache_hits) / static_cast<double>(cache_hits + cache_misses));
+  }
 
   nlohmann::json j;
   j["bench"] = "ingest";
@@ -204,6 +212,10 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
     j[s->key + "_pps"] = n / s->best_s;
   }
   if (std::isfinite(finish_s)) j["finish_s"] = finish_s;
+  if (cache_hits + cache_misses > 0) {
+    j["match_cache_hits"] = cache_hits;
+    j["match_cache_misses"] = cache_misses;
+  }
   j["peak_rss_kib"] = peak_rss_kib();
   j["checksum"] = sink;  // keeps the timed loops from being optimised away
   fmt::print("{}\n", j.dump());

@@ -5,7 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <cstdlib>
+#include <memory>
 
 namespace iotcensus::tally {
 
@@ -49,9 +50,17 @@ class SourceIndex {
   static uint32_t tag_of(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
   // The home slot is the tag's top bits, so that growing needs no key.
   size_t home(uint32_t tag) const { return tag >> (32 - bits_); }
+  struct Free {
+    void operator()(Slot* p) const { std::free(p); }
+  };
+  using Slots = std::unique_ptr<Slot[], Free>;
+  // Zeroed slots; from 2 MB on, 2 MB aligned and advised onto huge pages, since every lookup
+  // lands on a random page (one TLB miss per packet otherwise).
+  static Slots allocate(size_t count);
   void grow();
 
-  std::vector<Slot> slots_;
+  Slots slots_;
+  size_t capacity_ = 0;
   size_t mask_ = 0;
   int bits_ = 0;
   size_t size_ = 0;
