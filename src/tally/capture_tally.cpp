@@ -45,6 +45,9 @@ std::vector<BinFlag> flag_rows(std::vector<FlaggedRow>& rows, const std::vector<
     return std::tie(a.bin, a.class_id, a.source) < std::tie(b.bin, b.class_id, b.source);
   });
   std::vector<BinFlag> out;
+  size_t most = 0;  // one row per flag of each row, before equal sources merge
+  for (const FlaggedRow& r : rows) most += static_cast<size_t>(__builtin_popcountll(r.flags));
+  out.reserve(most);
   for (size_t i = 0; i < rows.size();) {
     size_t j = i;
     uint64_t raised = 0;
@@ -102,30 +105,40 @@ void CaptureTally::add_summary(const core::Observation& first, uint64_t packets,
 }
 
 void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
+  // A software pipeline over each batch: packet i has its index slot fetched, packet
+  // i - kSlotAhead its candidate entry, and packet i - kSlotAhead - kEntryAhead is counted.
+  constexpr size_t kSlotAhead = 8;
+  constexpr size_t kEntryAhead = 8;
   EntryKey keys[kBatch];
   uint64_t hashes[kBatch];
   uint32_t candidates[kBatch];
   for (size_t done = 0; done < n; done += kBatch) {
     const size_t m = std::min(kBatch, n - done);
     const core::Observation* o = obs + done;
-    for (size_t i = 0; i < m; ++i) {
-      keys[i] = EntryKey{o[i].src, matches_.match(o[i])};
-      hashes[i] = EntryKeyHash{}(keys[i]);
-      index_.prefetch(hashes[i]);
-    }
-    for (size_t i = 0; i < m; ++i) {
-      candidates[i] = index_.candidate(hashes[i]);
-      if (candidates[i] == SourceIndex::kNone) continue;
-      const char* e = reinterpret_cast<const char*>(&entries_[candidates[i]]);
-      for (size_t line = 0; line < kEntryLines; ++line) __builtin_prefetch(e + 64 * line);
-    }
-    // Entries are made here, in packet order, as add() would make them.
-    for (size_t i = 0; i < m; ++i) {
-      const uint32_t c = candidates[i];
-      const uint32_t index = c != SourceIndex::kNone && entries_[c].key == keys[i]
-                                 ? c
-                                 : entry_index(keys[i], hashes[i]);
-      add_packets(o[i], index, 1, o[i].ip_length, o[i].time_ns);
+    for (size_t i = 0; i < m + kSlotAhead + kEntryAhead; ++i) {
+      if (i < m) {
+        keys[i] = EntryKey{o[i].src, matches_.match(o[i])};
+        hashes[i] = EntryKeyHash{}(keys[i]);
+        index_.prefetch(hashes[i]);
+      }
+      if (i >= kSlotAhead && i - kSlotAhead < m) {
+        const size_t j = i - kSlotAhead;
+        candidates[j] = index_.candidate(hashes[j]);
+        if (candidates[j] != SourceIndex::kNone) {
+          const char* e = reinterpret_cast<const char*>(&entries_[candidates[j]]);
+          for (size_t line = 0; line < kEntryLines; ++line) __builtin_prefetch(e + 64 * line);
+        }
+      }
+      // Entries are made here, in packet order, as add() would make them; a candidate found
+      // before an earlier packet made its entry is confirmed or looked up again.
+      if (i >= kSlotAhead + kEntryAhead) {
+        const size_t j = i - kSlotAhead - kEntryAhead;
+        const uint32_t c = candidates[j];
+        const uint32_t index = c != SourceIndex::kNone && entries_[c].key == keys[j]
+                                   ? c
+                                   : entry_index(keys[j], hashes[j]);
+        add_packets(o[j], index, 1, o[j].ip_length, o[j].time_ns);
+      }
     }
   }
 }
@@ -268,6 +281,7 @@ TallySet CaptureTally::finish() {
     uint32_t entry;
   };
   std::vector<SourceOrder> source_order(entries_.size());
+  out.sources.reserve(entries_.size());
   for (size_t i = 0; i < entries_.size(); ++i) {
     const Entry& e = entries_[i];
     const int rule = classifier_.resolve_class(e.key.mask, e.cadence);
@@ -343,6 +357,7 @@ TallySet CaptureTally::finish() {
   FlatMap<BinClassKey, BinTotals, BinClassHash> totals(1024);
   out.bin_sources.reserve(bins_.size());
   std::vector<FlaggedRow> flagged;
+  flagged.reserve(bins_.size());
   for (const BinRecord& r : bins_) {
     const uint16_t cls = entry_class[r.entry];
     BinTotals& t = totals[BinClassKey{r.bin, cls}];

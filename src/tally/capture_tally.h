@@ -23,10 +23,10 @@ class CaptureTally {
   CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s);
 
   void add(const core::Observation& obs);
-  // The same as add() for each of `n` observations, overlapping their memory accesses: the
-  // index slots of all are fetched, then the candidate entries, then each is counted.
+  // The same as add() for each of `n` observations, overlapping their memory accesses: a
+  // software pipeline fetches index slots, then candidate entries, a few packets ahead.
   void add_batch(const core::Observation* obs, size_t n);
-  static constexpr size_t kBatch = 16;
+  static constexpr size_t kBatch = 64;
   // A summary of `packets` requests of one source in one bin (a flow record, a daily summary
   // row): `first` describes the first request; the others share its header and port, and their
   // mean interval is (last_ns - first.time_ns) / (packets - 1).
