@@ -115,30 +115,29 @@ void ShapeReader::read(const core::Observation& obs, PacketShape& out) const {
   const size_t present =
       obs.payload == nullptr ? 0 : std::min<size_t>(obs.ntp_length, payload_bytes_);
   w[6] = present & field_masks_[6];
+  // Fixed trip counts (no variable-length copy or fill); masks past the patterns are zero.
   const size_t payload_words = words_ - PacketShape::kFixedWords;
-  if (payload_words == 0) {
-  } else if (present >= 8 * payload_words) {  // the usual case: every word present
-    std::memcpy(&w[PacketShape::kFixedWords], obs.payload, 8 * payload_words);
-    for (size_t i = 0; i < payload_words; ++i) w[PacketShape::kFixedWords + i] &= payload_masks_[i];
-  } else {
+  if (present < 8 * payload_words) {
     read_partial_payload(obs.payload, present, out);
+    return;
   }
-  for (size_t i = words_; i < PacketShape::kWords; ++i) w[i] = 0;
+  for (size_t i = 0; i < PacketShape::kMaxPayloadWords; ++i) {
+    uint64_t v = 0;
+    if (i < payload_words) std::memcpy(&v, obs.payload + 8 * i, 8);
+    w[PacketShape::kFixedWords + i] = v & payload_masks_[i];
+  }
 }
 
 void ShapeReader::read_partial_payload(const uint8_t* payload, size_t present,
                                        PacketShape& out) const {
-  const size_t payload_words = words_ - PacketShape::kFixedWords;
-  auto& w = out.words;
-  const uint8_t* p = payload;
-  for (size_t i = 0; i < payload_words; ++i) {
+  for (size_t i = 0; i < PacketShape::kMaxPayloadWords; ++i) {
     uint64_t v = 0;
     if (8 * i + 8 <= present) {
-      std::memcpy(&v, p + 8 * i, 8);
+      std::memcpy(&v, payload + 8 * i, 8);
     } else if (8 * i < present) {
-      std::memcpy(&v, p + 8 * i, present - 8 * i);
+      std::memcpy(&v, payload + 8 * i, present - 8 * i);
     }
-    w[PacketShape::kFixedWords + i] = v & payload_masks_[i];
+    out.words[PacketShape::kFixedWords + i] = v & payload_masks_[i];
   }
 }
 
