@@ -79,7 +79,7 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
   const classify::Classifier& c = classifier.value();
 
   uint64_t records = 0, ntp = 0, sources = 0, entries = 0, sink = 0;
-  uint64_t cache_hits = 0, cache_misses = 0;  // of the match cache in (b')
+  uint64_t cache_hits = 0, cache_misses = 0, cache_bypassed = 0;  // match cache in (b')
   bool failed = false;
   std::string failure;
 
@@ -129,6 +129,7 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
       sink += masks;
       cache_hits = cache.hits();
       cache_misses = cache.misses();
+      cache_bypassed = cache.bypassed();
     });
 
   Stage tally{"tally", "(c) read+decode+classify+tally"};
@@ -191,8 +192,10 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
       records, ntp, sources, entries, static_cast<double>(peak_rss_kib()) / 1024.0);
   if (cache_hits + cache_misses > 0) {
     fmt::print(
-        "match cache: {} hits, {} misses ({:.2f} % hits)\n", cache_hits, cache_misses,
-        100.0 * static_cast<double>(cache_hits) / static_cast<double>(cache_hits + cache_misses));
+        "match cache: {} hits, {} misses ({:.2f} % hits), {} matched directly\n", cache_hits,
+        cache_misses,
+        100.0 * static_cast<double>(cache_hits) / static_cast<double>(cache_hits + cache_misses),
+        cache_bypassed);
   }
 
   nlohmann::json j;
@@ -215,6 +218,7 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
   if (cache_hits + cache_misses > 0) {
     j["match_cache_hits"] = cache_hits;
     j["match_cache_misses"] = cache_misses;
+    j["match_cache_bypassed"] = cache_bypassed;
   }
   j["peak_rss_kib"] = peak_rss_kib();
   j["checksum"] = sink;  // keeps the timed loops from being optimised away

@@ -1,5 +1,6 @@
 // Memoised rule matching: the mask of Classifier::match kept per packet shape in a small
-// direct-mapped cache, so a flood of identical requests is matched once. Not thread-safe.
+// direct-mapped cache, so a flood of identical requests is matched once; traffic whose shapes
+// do not repeat is matched directly for a while. Not thread-safe.
 #pragma once
 
 #include <array>
@@ -16,12 +17,26 @@ namespace iotcensus::classify {
 class MatchCache {
  public:
   static constexpr size_t kSlots = 256;
+  // Every kWindow lookups, fewer than kWindow / 4 hits: the next kBypass packets are matched
+  // directly (the result is the same; only the cost differs), then the cache is tried again.
+  static constexpr uint32_t kWindow = 4096;
+  static constexpr uint32_t kBypass = 65536;
 
   explicit MatchCache(const Classifier& classifier);
 
   // Exactly classifier.match(obs).
   uint64_t match(const core::Observation& obs) {
     if (!reader_) return classifier_.match(obs);
+    if (bypass_ > 0) {
+      --bypass_;
+      ++bypassed_;
+      return classifier_.match(obs);
+    }
+    if (++window_lookups_ == kWindow) {
+      if (window_hits_ < kWindow / 4) bypass_ = kBypass;
+      window_lookups_ = 0;
+      window_hits_ = 0;
+    }
     PacketShape shape;
     reader_->read(obs, shape);
     uint64_t h = 0;
@@ -34,6 +49,7 @@ class MatchCache {
     for (size_t i = 0; i < PacketShape::kWords; ++i) differ |= slot.shape.words[i] ^ shape.words[i];
     if (slot.used && differ == 0) {
       ++hits_;
+      ++window_hits_;
       return slot.mask;
     }
     ++misses_;
@@ -45,6 +61,7 @@ class MatchCache {
 
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
+  uint64_t bypassed() const { return bypassed_; }  // matched directly, the cache not tried
 
  private:
   struct Slot {
@@ -57,6 +74,10 @@ class MatchCache {
   std::array<Slot, kSlots> slots_{};
   uint64_t hits_ = 0;
   uint64_t misses_ = 0;
+  uint64_t bypassed_ = 0;
+  uint32_t window_lookups_ = 0;
+  uint32_t window_hits_ = 0;
+  uint32_t bypass_ = 0;  // packets left to match directly
 };
 
 }  // namespace iotcensus::classify

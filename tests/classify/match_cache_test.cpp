@@ -173,5 +173,30 @@ TEST(MatchCache, FallsBackToDirectMatchingForLongPayloads) {
   EXPECT_EQ(cache.hits(), 0u);
 }
 
+TEST(MatchCache, MatchesDirectlyWhileShapesDoNotRepeat) {
+  auto c = cli::RuleOptions{}.load();
+  ASSERT_TRUE(c) << c.error().message;
+  MatchCache cache(*c);
+  std::mt19937_64 rng(5);
+  core::Observation obs;
+  std::array<uint8_t, 128> payload{};
+  // The built-in Netgear rule reads all 48 NTP bytes: random transmit timestamps never repeat.
+  for (uint32_t i = 0; i < 2 * MatchCache::kWindow; ++i) {
+    random_packet(rng, obs, payload);
+    for (int b = 40; b < 48; ++b) payload[b] = static_cast<uint8_t>(rng());
+    obs.ntp_length = 48;
+    obs.payload = payload.data();
+    ASSERT_EQ(cache.match(obs), c->match(obs));
+  }
+  EXPECT_GT(cache.bypassed(), 0u);
+  // Then a flood of one packet: matched directly until the bypass ends, then from the cache.
+  random_packet(rng, obs, payload);
+  const uint64_t direct = c->match(obs);
+  for (uint32_t i = 0; i < MatchCache::kBypass + 2 * MatchCache::kWindow; ++i) {
+    ASSERT_EQ(cache.match(obs), direct);
+  }
+  EXPECT_GT(cache.hits(), MatchCache::kWindow);
+}
+
 }  // namespace
 }  // namespace iotcensus::classify
