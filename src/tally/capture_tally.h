@@ -8,9 +8,12 @@
 
 #include "classify/cadence.h"
 #include "classify/classifier.h"
+#include "classify/match_cache.h"
 #include "core/observation.h"
+#include "tally/chunked_array.h"
 #include "tally/device_split.h"
 #include "tally/flat_map.h"
+#include "tally/source_index.h"
 #include "tally/tally_set.h"
 
 namespace iotcensus::tally {
@@ -20,10 +23,10 @@ class CaptureTally {
   CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s);
 
   void add(const core::Observation& obs);
-  // The same as add() for each of `n` observations, overlapping their memory accesses: the
-  // table slots of all are fetched, then the sources, then each is counted.
+  // The same as add() for each of `n` observations, overlapping their memory accesses: a
+  // software pipeline fetches index slots, then candidate entries, a few packets ahead.
   void add_batch(const core::Observation* obs, size_t n);
-  static constexpr size_t kBatch = 16;
+  static constexpr size_t kBatch = 64;
   // A summary of `packets` requests of one source in one bin (a flow record, a daily summary
   // row): `first` describes the first request; the others share its header and port, and their
   // mean interval is (last_ns - first.time_ns) / (packets - 1).
@@ -51,22 +54,26 @@ class CaptureTally {
     }
   };
   // Per (source address, rule mask); the current bin is kept inline and spilled on change.
-  struct Entry {
-    EntryKey key;
-    int64_t first_ns = 0;
+  // Three cache lines: what every packet updates first, then the cadence, then the current
+  // train and the cold key; add_batch prefetches all three.
+  struct alignas(64) Entry {
     int64_t last_ns = 0;
+    int64_t bin = INT64_MIN;
     uint64_t packets = 0;
     uint64_t bytes = 0;
-    int64_t bin = INT64_MIN;
     uint64_t bin_packets = 0;
     uint64_t bin_bytes = 0;
     uint64_t bin_evidence = 0;
-    int leading_class = -1;
     uint16_t last_port = 0;
-    uint32_t bin_trains = 0;  // trains of the current bin already in trains_
-    Train train;              // the current train (run on one source port) of the current bin
+    int8_t leading_class = -1;  // a rule index (< Classifier::kMaxRules) or -1
+    uint32_t bin_trains = 0;    // trains of the current bin already in trains_
     classify::CadenceHistogram cadence;
+    Train train;  // the current train (run on one source port) of the current bin
+    int64_t first_ns = 0;
+    EntryKey key;
   };
+  static_assert(sizeof(Entry) % 64 == 0);
+  static constexpr size_t kEntryLines = sizeof(Entry) / 64;
   struct BinRecord {
     uint32_t entry;
     int64_t bin;
@@ -82,32 +89,35 @@ class CaptureTally {
     Train train;
   };
   struct PortKey {
+    int64_t bin;
     uint32_t entry;
     uint16_t port;
-    int64_t bin;
-    friend bool operator==(const PortKey&, const PortKey&) = default;
+    friend auto operator<=>(const PortKey&, const PortKey&) = default;
   };
-  struct PortKeyHash {
-    uint64_t operator()(const PortKey& k) const {
-      return mix64((uint64_t{k.entry} << 16 | k.port) ^
-                   static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL);
-    }
-  };
-  struct Unit {};
 
   void spill(uint32_t index, Entry& e);
+  // Records that the entry used the port in the bin. Appended (duplicates and all) rather than
+  // inserted into a set: no random access per packet; duplicates go when the list doubles.
+  void note_port(const PortKey& key);
   void add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes, int64_t last_ns);
-  void add_packets(const core::Observation& obs, uint64_t mask, uint64_t packets, uint64_t bytes,
+  void add_packets(const core::Observation& obs, uint32_t index, uint64_t packets, uint64_t bytes,
                    int64_t last_ns);
-  uint32_t entry_index(const core::Address& source, uint64_t mask);
+  // The entry of (source, mask), made if new; `hash` is EntryKeyHash of the key.
+  uint32_t entry_index(const EntryKey& key, uint64_t hash);
+  // core::bin_start of the packet's second, without dividing while packets stay in one bin.
+  int64_t bin_of(int64_t time_ns);
 
   const classify::Classifier& classifier_;
+  classify::MatchCache matches_;  // per packet shape
   int64_t bin_width_s_;
-  FlatMap<EntryKey, uint32_t, EntryKeyHash> index_;
-  std::vector<Entry> entries_;
+  SourceIndex index_;  // EntryKey -> entries_
+  // 2^15 entries a chunk: 6 MB, three huge pages exactly.
+  ChunkedArray<Entry, 15> entries_;
   std::vector<BinRecord> bins_;
   std::vector<TrainRecord> trains_;  // trains of (entry, bin) pairs that have more than one
-  FlatMap<PortKey, Unit, PortKeyHash> ports_;
+  std::vector<PortKey> ports_;
+  size_t ports_unique_ = 0;  // length of ports_ after its last de-duplication
+  int64_t bin_lo_ns_ = 0, bin_hi_ns_ = 0, cached_bin_ = 0;  // [lo, hi) lies in cached_bin_
   uint64_t observations_ = 0;
   int64_t first_ns_ = INT64_MAX;
   int64_t last_ns_ = INT64_MIN;

@@ -1,0 +1,202 @@
+// Tests the match cache against Classifier::match: on random packets drawn from small sets of
+// field values (so that shapes repeat and rules hold), for the built-in rules and for a rule set
+// that uses every packet condition, the cached mask must always equal the direct one.
+#include "classify/match_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <random>
+
+#include "classify/rule_loader.h"
+#include "cli/rule_options.h"
+
+namespace iotcensus::classify {
+namespace {
+
+// Fills `obs` and `payload` from small alphabets so that most rules match some packets.
+void random_packet(std::mt19937_64& rng, core::Observation& obs,
+                   std::array<uint8_t, 128>& payload) {
+  auto pick = [&](auto... values) {
+    const std::array<uint64_t, sizeof...(values)> set{static_cast<uint64_t>(values)...};
+    return set[rng() % set.size()];
+  };
+  obs = core::Observation{};
+  obs.time_ns = static_cast<int64_t>(rng() >> 8);
+  obs.ip_version = static_cast<uint8_t>(pick(4, 4, 6));
+  const auto v4 = core::Address::from_v4(
+      static_cast<uint32_t>(pick(0xc0000201, 0xc0000302, 0x80692700 | (rng() & 0xff), rng())));
+  const auto v6 = *core::Address::parse(rng() % 2 ? "2001:db8::1" : "2001:db9::5");
+  obs.src = obs.ip_version == 4 ? v4 : v6;
+  obs.dst = obs.ip_version == 4
+                ? core::Address::from_v4(static_cast<uint32_t>(pick(0x8069270b, 0x8069270c)))
+                : v6;
+  obs.src_port = static_cast<uint16_t>(pick(23457, 123, 40000 + rng() % 4));
+  obs.dst_port = static_cast<uint16_t>(pick(123, 123, 124));
+  obs.ntp_length = static_cast<uint16_t>(pick(48, 48, 48, 0, 1, 2, 7, 12, 13, 47, 60, 68));
+  obs.udp_length = static_cast<uint16_t>(pick(obs.ntp_length + 8, 56));
+  obs.ip_length = static_cast<uint16_t>(pick(obs.udp_length + 20, 76));
+  core::NtpHeader& n = obs.ntp;
+  n.leap = static_cast<uint8_t>(pick(0, 0, 3, 1));
+  n.version = static_cast<uint8_t>(pick(1, 4, 4, 3, 2));
+  n.mode = static_cast<uint8_t>(pick(3, 3, 4, 6, 7, 1));
+  n.stratum = static_cast<uint8_t>(pick(0, 0, 1, 16));
+  n.poll = static_cast<int8_t>(pick(0, 6, static_cast<uint8_t>(-2)));
+  n.precision = static_cast<int8_t>(pick(0, 32, static_cast<uint8_t>(-20)));
+  n.root_delay = static_cast<uint32_t>(pick(0, 0, 1));
+  n.root_dispersion = static_cast<uint32_t>(pick(0, 0, 7));
+  n.reference_id = static_cast<uint32_t>(pick(0, 0, 0x494e4954));
+  n.reference_ts = pick(0, 0, rng());
+  n.origin_ts = pick(0, 0, rng());
+  n.receive_ts = pick(0, 0, rng());
+  n.transmit_ts = pick(0, 0, rng(), rng() & ~uint64_t{0x7ff});
+  n.extension_fields = static_cast<uint8_t>(pick(0, 0, 1));
+  n.mac_length = static_cast<uint8_t>(pick(0, 0, 20));
+  n.private_request = static_cast<uint8_t>(pick(42, 20, 1));
+  n.control_opcode = static_cast<uint8_t>(pick(2, 1));
+  const bool flat = rng() % 2 == 0;  // all zero after the first byte, as floods are
+  for (size_t i = 0; i < payload.size(); ++i) {
+    payload[i] = flat ? 0 : static_cast<uint8_t>(pick(0, 0, 0, rng()));
+  }
+  payload[0] = static_cast<uint8_t>(pick(0x0b, 0xe3, 0x23, rng()));
+  obs.payload = rng() % 16 == 0 ? nullptr : payload.data();
+}
+
+void expect_same(const Classifier& c, uint64_t* hits_out = nullptr) {
+  MatchCache cache(c);
+  std::mt19937_64 rng(7);
+  core::Observation obs;
+  std::array<uint8_t, 128> payload{};
+  uint64_t any = 0;
+  for (int i = 0; i < 200000; ++i) {
+    // Half the packets are one of 10,000 fixed ones, so that shapes recur whatever is read.
+    std::mt19937_64 repeat(rng() % 10000);
+    random_packet(rng() % 2 ? rng : repeat, obs, payload);
+    const uint64_t direct = c.match(obs);
+    ASSERT_EQ(cache.match(obs), direct) << "packet " << i;
+    any |= direct;
+  }
+  EXPECT_NE(any, 0u);
+  EXPECT_GT(cache.hits(), 0u);
+  if (hits_out) *hits_out = cache.hits();
+}
+
+TEST(MatchCache, SameMasksAsTheClassifierWithTheBuiltInRules) {
+  auto c = cli::RuleOptions{}.load();
+  ASSERT_TRUE(c) << c.error().message;
+  expect_same(*c);
+}
+
+TEST(MatchCache, SameMasksWithEveryCondition) {
+  auto rules = parse_rules(R"(
+[[class]]
+name = "every-key"
+  [class.match]
+  mode = [3]
+  version = [1, 4]
+  leap = 0
+  stratum = [0, 16]
+  poll = [-2, 6]
+  precision = [-20, 32]
+  root_delay = [0]
+  root_dispersion = [0]
+  reference_id = [0x494e4954, 0]
+  ntp_length = [48]
+  udp_length = [56]
+  ip_total_length = [76]
+  src_port = [23457]
+  dst_port = [123]
+  src_address = ["192.0.2.0/24", "2001:db8::/32"]
+  dst_address = "128.105.39.11"
+  zero_timestamps = ["reference", "origin"]
+  nonzero_timestamps = ["transmit"]
+  payload_hex = "0b0000000000000000000000"
+  payload_mask = "ff0f00ff00ff00ff00ff00ff"
+  extension_fields = false
+  mac = false
+[[class]]
+name = "short-payload"
+  [class.match]
+  payload_hex = "e300"
+  payload_mask = "ff0f"
+  dst_address = ["128.105.39.0/24", "2001:db9::/32"]
+[[class]]
+name = "long-payload"
+  [class.match]
+  payload_hex = "0b0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+[[class]]
+name = "ntpdig-like"
+  [class.match]
+  leap = [3]
+  zero_timestamps = ["receive"]
+  payload_hex  = "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+  payload_mask = "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000007ff"
+[[class]]
+name = "mode-7"
+  [class.match]
+  private_request = [42, 20]
+[[flag]]
+name = "mode-6"
+  [flag.match]
+  control_opcode = [2]
+  extension_fields = true
+[[flag]]
+name = "mac"
+  [flag.match]
+  mac = true
+  src_address = "192.0.2.1"
+)",
+                           "test.toml");
+  ASSERT_TRUE(rules) << rules.error().message;
+  auto c = Classifier::create(std::move(*rules));
+  ASSERT_TRUE(c) << c.error().message;
+  expect_same(*c);
+}
+
+TEST(MatchCache, FallsBackToDirectMatchingForLongPayloads) {
+  std::string hex(2 * 80, '0');
+  auto rules =
+      parse_rules("[[class]]\nname = \"long\"\n  [class.match]\n  payload_hex = \"" + hex + "\"\n",
+                  "test.toml");
+  ASSERT_TRUE(rules) << rules.error().message;
+  auto c = Classifier::create(std::move(*rules));
+  ASSERT_TRUE(c) << c.error().message;
+  MatchCache cache(*c);
+  std::mt19937_64 rng(3);
+  core::Observation obs;
+  std::array<uint8_t, 128> payload{};
+  for (int i = 0; i < 1000; ++i) {
+    random_packet(rng, obs, payload);
+    obs.ntp_length = 100;
+    ASSERT_EQ(cache.match(obs), c->match(obs));
+  }
+  EXPECT_EQ(cache.hits(), 0u);
+}
+
+TEST(MatchCache, MatchesDirectlyWhileShapesDoNotRepeat) {
+  auto c = cli::RuleOptions{}.load();
+  ASSERT_TRUE(c) << c.error().message;
+  MatchCache cache(*c);
+  std::mt19937_64 rng(5);
+  core::Observation obs;
+  std::array<uint8_t, 128> payload{};
+  // The built-in Netgear rule reads all 48 NTP bytes: random transmit timestamps never repeat.
+  for (uint32_t i = 0; i < 2 * MatchCache::kWindow; ++i) {
+    random_packet(rng, obs, payload);
+    for (int b = 40; b < 48; ++b) payload[b] = static_cast<uint8_t>(rng());
+    obs.ntp_length = 48;
+    obs.payload = payload.data();
+    ASSERT_EQ(cache.match(obs), c->match(obs));
+  }
+  EXPECT_GT(cache.bypassed(), 0u);
+  // Then a flood of one packet: matched directly until the bypass ends, then from the cache.
+  random_packet(rng, obs, payload);
+  const uint64_t direct = c->match(obs);
+  for (uint32_t i = 0; i < MatchCache::kBypass + 2 * MatchCache::kWindow; ++i) {
+    ASSERT_EQ(cache.match(obs), direct);
+  }
+  EXPECT_GT(cache.hits(), MatchCache::kWindow);
+}
+
+}  // namespace
+}  // namespace iotcensus::classify
