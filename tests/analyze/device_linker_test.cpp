@@ -19,7 +19,7 @@ core::SourceDay sighting(const char* address, int32_t day, int64_t period_s, int
   core::SourceDay r;
   r.day_s = int64_t{day} * 86400;
   r.source = *core::Address::parse(address);
-  r.class_name = "c";
+  r.class_name = std::string(1, 'c');  // (not = "c": a false -Wrestrict of g++ 12 at -O3)
   const int64_t day_ns = r.day_s * kS;
   const int64_t period = period_s * kS;
   // Requests on anchor + k period in absolute time.
@@ -86,7 +86,7 @@ core::SourceDay single(const char* address, int32_t day, int64_t at_s, uint32_t 
   core::SourceDay r;
   r.day_s = int64_t{day} * 86400;
   r.source = *core::Address::parse(address);
-  r.class_name = "c";
+  r.class_name = std::string(1, 'c');  // (not = "c": a false -Wrestrict of g++ 12 at -O3)
   r.first_ns = r.last_ns = r.anchor_ns = (r.day_s + at_s) * kS;
   r.packets = devices;
   r.devices_low = 1;
