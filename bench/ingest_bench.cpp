@@ -155,16 +155,10 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
     best_of(repeat, whole, [&] {
       decode::PacketDecoder decoder;
       tally::CaptureTally t(c, bin_width_s);
-      core::Observation batch[tally::CaptureTally::kBatch];
-      size_t pending = 0;
+      core::Observation obs;
       auto s = f.for_each([&](const capture::RawPacket& p) {
-        if (decoder.decode(p, batch[pending]) && ++pending == tally::CaptureTally::kBatch) {
-          t.add_batch(batch, pending);
-          pending = 0;
-        }
+        if (decoder.decode(p, obs)) t.add(obs);
       });
-      t.add_batch(batch, pending);
-      t.flush();  // counted held-back packets are per-packet work, not finish()'s
       if (!s) failed = true, failure = s.error().message;
       const auto t0 = std::chrono::steady_clock::now();
       const tally::TallySet out = t.finish();

@@ -32,7 +32,6 @@ core::Result<TalliedCapture> tally_capture(const capture::CaptureFile& file,
     }
   });
   tally.add_batch(batch, pending);
-  tally.flush();
   if (!summary) return summary.error();
   const auto& counters = decoder.counters();
   const uint64_t unsupported =

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <climits>
 #include <tuple>
-#include <utility>
-#include <vector>
 
 #include "core/time_bin.h"
 
@@ -94,12 +92,7 @@ void merge_adjacent(std::vector<Row>& rows, Equal equal, Merge merge) {
 }  // namespace
 
 CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s)
-    : classifier_(classifier), matches_(classifier), bin_width_s_(bin_width_s) {
-  indexes_.reserve(PacketPartition::kBuckets);
-  for (size_t i = 0; i < PacketPartition::kBuckets; ++i) {
-    indexes_.emplace_back(16, PacketPartition::kBucketBits);
-  }
-}
+    : classifier_(classifier), matches_(classifier), bin_width_s_(bin_width_s), index_(1 << 12) {}
 
 void CaptureTally::add(const core::Observation& obs) {
   add_packets(obs, 1, obs.ip_length, obs.time_ns);
@@ -111,88 +104,58 @@ void CaptureTally::add_summary(const core::Observation& first, uint64_t packets,
   add_packets(first, packets, bytes, std::max(last_ns, first.time_ns));
 }
 
-int CaptureTally::leading_class(uint64_t mask) {
-  if (leading_rule_ == -2 || mask != leading_mask_) {
-    leading_mask_ = mask;
-    leading_rule_ = classifier_.leading_class(mask);
-  }
-  return leading_rule_;
-}
-
 void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    const core::Observation& o = obs[i];
-    const EntryKey key{o.src, matches_.match(o)};
-    // An entry's leading class is leading_class(mask), so its evidence is known now.
-    pending_.push(PendingPacket{key.address, key.mask, EntryKeyHash{}(key), o.time_ns, seq_++,
-                                o.ip_length, o.src_port,
-                                classifier_.evidence(leading_class(key.mask), o)});
-    observations_ += 1;
-    first_ns_ = std::min(first_ns_, o.time_ns);
-    last_ns_ = std::max(last_ns_, o.time_ns);
-    if (pending_.size() >= kBlock) flush();
-  }
-}
-
-void CaptureTally::flush() {
-  if (pending_.size() == 0) return;
-  for (size_t b = 0; b < PacketPartition::kBuckets; ++b) {
-    const auto& bucket = pending_.bucket(b);
-    count_pending(bucket.data(), bucket.size());
-  }
-  pending_.clear();
-}
-
-void CaptureTally::count_pending(const PendingPacket* p, size_t n) {
-  // A software pipeline: packet i has its index slot fetched, packet i - kSlotAhead its
-  // candidate entry, and packet i - kSlotAhead - kEntryAhead is counted.
+  // A software pipeline over each batch: packet i has its index slot fetched, packet
+  // i - kSlotAhead its candidate entry, and packet i - kSlotAhead - kEntryAhead is counted.
   constexpr size_t kSlotAhead = 8;
   constexpr size_t kEntryAhead = 8;
+  EntryKey keys[kBatch];
+  uint64_t hashes[kBatch];
   uint32_t candidates[kBatch];
   for (size_t done = 0; done < n; done += kBatch) {
     const size_t m = std::min(kBatch, n - done);
-    const PendingPacket* o = p + done;
+    const core::Observation* o = obs + done;
     for (size_t i = 0; i < m + kSlotAhead + kEntryAhead; ++i) {
-      if (i < m) index_of(o[i].hash).prefetch(o[i].hash);
+      if (i < m) {
+        keys[i] = EntryKey{o[i].src, matches_.match(o[i])};
+        hashes[i] = EntryKeyHash{}(keys[i]);
+        index_.prefetch(hashes[i]);
+      }
       if (i >= kSlotAhead && i - kSlotAhead < m) {
         const size_t j = i - kSlotAhead;
-        candidates[j] = index_of(o[j].hash).candidate(o[j].hash);
+        candidates[j] = index_.candidate(hashes[j]);
         if (candidates[j] != SourceIndex::kNone) {
           const char* e = reinterpret_cast<const char*>(&entries_[candidates[j]]);
           for (size_t line = 0; line < kEntryLines; ++line) __builtin_prefetch(e + 64 * line);
         }
       }
-      // A candidate found before an earlier packet made its entry is confirmed or looked up
-      // again.
+      // Entries are made here, in packet order, as add() would make them; a candidate found
+      // before an earlier packet made its entry is confirmed or looked up again.
       if (i >= kSlotAhead + kEntryAhead) {
         const size_t j = i - kSlotAhead - kEntryAhead;
-        const EntryKey key{o[j].src, o[j].mask};
         const uint32_t c = candidates[j];
-        const uint32_t index = c != SourceIndex::kNone && entries_[c].key == key
+        const uint32_t index = c != SourceIndex::kNone && entries_[c].key == keys[j]
                                    ? c
-                                   : entry_index(key, o[j].hash, o[j].seq);
-        count(index, o[j].time_ns, o[j].port, o[j].evidence, 1, o[j].bytes, o[j].time_ns, o[j].seq);
+                                   : entry_index(keys[j], hashes[j]);
+        add_packets(o[j], index, 1, o[j].ip_length, o[j].time_ns);
       }
     }
   }
 }
 
-uint32_t CaptureTally::entry_index(const EntryKey& key, uint64_t hash, uint64_t seq) {
-  SourceIndex& index = index_of(hash);
+uint32_t CaptureTally::entry_index(const EntryKey& key, uint64_t hash) {
   const uint32_t found =
-      index.find(hash, [&](uint32_t entry) { return entries_[entry].key == key; });
+      index_.find(hash, [&](uint32_t entry) { return entries_[entry].key == key; });
   if (found != SourceIndex::kNone) return found;
   Entry fresh;
   fresh.key = key;
   fresh.first_ns = INT64_MAX;
   fresh.last_ns = INT64_MIN;
   fresh.leading_class = static_cast<int8_t>(classifier_.leading_class(key.mask));
-  const auto number = static_cast<uint32_t>(entries_.size());
+  const auto index = static_cast<uint32_t>(entries_.size());
   entries_.push_back(fresh);
-  index.insert(hash, number);
-  if (!entry_seq_.empty() && seq < entry_seq_.back()) entries_sorted_ = false;
-  entry_seq_.push_back(seq);
-  return number;
+  index_.insert(hash, index);
+  return index;
 }
 
 int64_t CaptureTally::bin_of(int64_t time_ns) {
@@ -211,61 +174,55 @@ int64_t CaptureTally::bin_of(int64_t time_ns) {
 
 void CaptureTally::add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes,
                                int64_t last_ns) {
-  flush();
-  const uint64_t seq = seq_++;
   const EntryKey key{obs.src, matches_.match(obs)};
-  const uint32_t index = entry_index(key, EntryKeyHash{}(key), seq);
+  add_packets(obs, entry_index(key, EntryKeyHash{}(key)), packets, bytes, last_ns);
+}
+
+void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uint64_t packets,
+                               uint64_t bytes, int64_t last_ns) {
   observations_ += packets;
   first_ns_ = std::min(first_ns_, obs.time_ns);
   last_ns_ = std::max(last_ns_, last_ns);
-  count(index, obs.time_ns, obs.src_port, classifier_.evidence(entries_[index].leading_class, obs),
-        packets, bytes, last_ns, seq);
-}
-
-void CaptureTally::count(uint32_t index, int64_t time_ns, uint16_t port, bool evidence,
-                         uint64_t packets, uint64_t bytes, int64_t last_ns, uint64_t seq) {
   Entry& e = entries_[index];
   if (e.packets == 0) {
-    e.first_ns = time_ns;
-    e.last_ns = time_ns;
+    e.first_ns = obs.time_ns;
+    e.last_ns = obs.time_ns;
   }
   if (e.packets > 0) {
-    if (time_ns >= e.last_ns) {
-      e.cadence.add_interval_ns(time_ns - e.last_ns);
-      e.last_ns = time_ns;
+    if (obs.time_ns >= e.last_ns) {
+      e.cadence.add_interval_ns(obs.time_ns - e.last_ns);
+      e.last_ns = obs.time_ns;
     } else {
-      e.first_ns = std::min(e.first_ns, time_ns);
+      e.first_ns = std::min(e.first_ns, obs.time_ns);
     }
   }
   if (packets > 1) {
     // A summary of several requests: their mean interval stands for each of them.
-    e.cadence.add_intervals_ns((last_ns - time_ns) / static_cast<int64_t>(packets - 1),
+    e.cadence.add_intervals_ns((last_ns - obs.time_ns) / static_cast<int64_t>(packets - 1),
                                packets - 1);
     e.last_ns = std::max(e.last_ns, last_ns);
   }
   e.packets += packets;
   e.bytes += bytes;
-  const int64_t bin = bin_of(time_ns);
+  const int64_t bin = bin_of(obs.time_ns);
   const bool new_bin = bin != e.bin;
   if (new_bin) {
-    if (e.bin != INT64_MIN) spill(index, e, seq);
+    if (e.bin != INT64_MIN) spill(index, e);
     e.bin = bin;
   }
   e.bin_packets += packets;
   e.bin_bytes += bytes;
-  if (evidence) e.bin_evidence += packets;
-  if (new_bin || port != e.last_port) {
-    note_port(PortKey{bin, index, port});
-    e.last_port = port;
+  if (classifier_.evidence(e.leading_class, obs)) e.bin_evidence += packets;
+  if (new_bin || obs.src_port != e.last_port) {
+    note_port(PortKey{bin, index, obs.src_port});
+    e.last_port = obs.src_port;
     if (!new_bin) {
-      if (!train_seq_.empty() && seq < train_seq_.back()) trains_sorted_ = false;
-      train_seq_.push_back(seq);
       trains_.push_back(TrainRecord{index, bin, e.train});
       ++e.bin_trains;
     }
-    e.train = Train{time_ns, last_ns, packets};
+    e.train = Train{obs.time_ns, last_ns, packets};
   } else {
-    e.train.first_ns = std::min(e.train.first_ns, time_ns);
+    e.train.first_ns = std::min(e.train.first_ns, obs.time_ns);
     e.train.last_ns = std::max(e.train.last_ns, last_ns);
     e.train.packets += packets;
   }
@@ -280,72 +237,15 @@ void CaptureTally::note_port(const PortKey& key) {
   }
 }
 
-void CaptureTally::spill(uint32_t index, Entry& e, uint64_t seq) {
+void CaptureTally::spill(uint32_t index, Entry& e) {
   const bool multi = e.bin_trains > 0;
-  if (multi) {
-    if (!train_seq_.empty() && seq < train_seq_.back()) trains_sorted_ = false;
-    train_seq_.push_back(seq);
-    trains_.push_back(TrainRecord{index, e.bin, e.train});
-  }
-  if (!bin_seq_.empty() && seq < bin_seq_.back()) bins_sorted_ = false;
-  bin_seq_.push_back(seq);
+  if (multi) trains_.push_back(TrainRecord{index, e.bin, e.train});
   bins_.push_back(
       BinRecord{index, e.bin, e.bin_packets, e.bin_bytes, e.bin_evidence, e.train, multi});
   e.bin_packets = 0;
   e.bin_bytes = 0;
   e.bin_evidence = 0;
   e.bin_trains = 0;
-}
-
-namespace {
-// Reorders `rows` by ascending `seq` (all distinct: one row of a kind per counted packet).
-template <class Row>
-void sort_by_seq(std::vector<Row>& rows, const std::vector<uint64_t>& seq) {
-  std::vector<std::pair<uint64_t, uint32_t>> order(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) order[i] = {seq[i], static_cast<uint32_t>(i)};
-  std::sort(order.begin(), order.end());
-  std::vector<Row> sorted;
-  sorted.reserve(rows.size());
-  for (const auto& o : order) sorted.push_back(rows[o.second]);
-  rows.swap(sorted);
-}
-}  // namespace
-
-// Counting per bucket keeps every entry's packets in arrival order, so each entry ends in the
-// state add() would leave, and each row is the one add() would append; only the entries'
-// numbers and the rows' order differ. Both are put back here: entries renumbered by the arrival
-// of the packet that made them (the order add() makes them in), rows sorted by the arrival of
-// the packet that appended them (one bin row and one train row per packet at most).
-void CaptureTally::restore_order() {
-  if (!entries_sorted_) {
-    const size_t n = entries_.size();
-    std::vector<std::pair<uint64_t, uint32_t>> order(n);
-    for (size_t i = 0; i < n; ++i) order[i] = {entry_seq_[i], static_cast<uint32_t>(i)};
-    std::sort(order.begin(), order.end());
-    std::vector<uint32_t> renumber(n);
-    ChunkedArray<Entry, 15> moved;
-    for (size_t k = 0; k < n; ++k) {
-      constexpr size_t kAhead = 8;
-      if (k + kAhead < n) {
-        const char* ahead = reinterpret_cast<const char*>(&entries_[order[k + kAhead].second]);
-        for (size_t line = 0; line < kEntryLines; ++line) __builtin_prefetch(ahead + 64 * line);
-      }
-      renumber[order[k].second] = static_cast<uint32_t>(k);
-      moved.push_back(entries_[order[k].second]);
-      entry_seq_[k] = order[k].first;
-    }
-    entries_.swap(moved);
-    for (BinRecord& r : bins_) r.entry = renumber[r.entry];
-    for (TrainRecord& r : trains_) r.entry = renumber[r.entry];
-    for (PortKey& k : ports_) k.entry = renumber[k.entry];
-    // The index still maps to the old numbers; nothing is counted after finish().
-    entries_sorted_ = true;
-  }
-  if (!bins_sorted_) sort_by_seq(bins_, bin_seq_);
-  if (!trains_sorted_) sort_by_seq(trains_, train_seq_);
-  bins_sorted_ = trains_sorted_ = true;
-  bin_seq_.clear();
-  train_seq_.clear();
 }
 
 TallySet CaptureTally::finish() {
@@ -366,10 +266,8 @@ TallySet CaptureTally::finish() {
   const uint16_t unclassified_id = static_cast<uint16_t>(out.class_names.size());
   out.class_names.push_back(classify::kUnclassified);
 
-  flush();
-  restore_order();
   for (uint32_t i = 0; i < entries_.size(); ++i) {
-    if (entries_[i].bin != INT64_MIN && entries_[i].bin_packets > 0) spill(i, entries_[i], 0);
+    if (entries_[i].bin != INT64_MIN && entries_[i].bin_packets > 0) spill(i, entries_[i]);
   }
 
   // Resolve each entry once. Sources: the entries sorted by (address, class), each run merged

@@ -13,7 +13,6 @@
 #include "tally/chunked_array.h"
 #include "tally/device_split.h"
 #include "tally/flat_map.h"
-#include "tally/packet_partition.h"
 #include "tally/source_index.h"
 #include "tally/tally_set.h"
 
@@ -24,14 +23,10 @@ class CaptureTally {
   CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s);
 
   void add(const core::Observation& obs);
-  // The same as add() for each of `n` observations, but counted later: packets are kept in a
-  // block, partitioned by source hash, and each partition counted in one go (its index slots
-  // and entries then stay in cache). Counts, entry numbers and row order come out as add()'s.
+  // The same as add() for each of `n` observations, overlapping their memory accesses: a
+  // software pipeline fetches index slots, then candidate entries, a few packets ahead.
   void add_batch(const core::Observation* obs, size_t n);
   static constexpr size_t kBatch = 64;
-  static constexpr size_t kBlock = size_t{1} << 22;  // packets held back at most
-  // Counts the packets add_batch() held back; add(), add_summary() and finish() do it first.
-  void flush();
   // A summary of `packets` requests of one source in one bin (a flow record, a daily summary
   // row): `first` describes the first request; the others share its header and port, and their
   // mean interval is (last_ns - first.time_ns) / (packets - 1).
@@ -42,7 +37,7 @@ class CaptureTally {
   TallySet finish();
 
   uint64_t observations() const { return observations_; }
-  size_t tracked_sources() const { return entries_.size(); }  // after flush()
+  size_t tracked_sources() const { return entries_.size(); }
   int64_t first_ns() const { return first_ns_; }
   int64_t last_ns() const { return last_ns_; }
 
@@ -100,42 +95,22 @@ class CaptureTally {
     friend auto operator<=>(const PortKey&, const PortKey&) = default;
   };
 
-  void spill(uint32_t index, Entry& e, uint64_t seq);
+  void spill(uint32_t index, Entry& e);
   // Records that the entry used the port in the bin. Appended (duplicates and all) rather than
   // inserted into a set: no random access per packet; duplicates go when the list doubles.
   void note_port(const PortKey& key);
   void add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes, int64_t last_ns);
-  // Counts packets of arrival number `seq` into entry `index`.
-  void count(uint32_t index, int64_t time_ns, uint16_t port, bool evidence, uint64_t packets,
-             uint64_t bytes, int64_t last_ns, uint64_t seq);
-  // Counts one bucket of held-back packets, in their order, with add_batch's old pipeline.
-  void count_pending(const PendingPacket* p, size_t n);
+  void add_packets(const core::Observation& obs, uint32_t index, uint64_t packets, uint64_t bytes,
+                   int64_t last_ns);
   // The entry of (source, mask), made if new; `hash` is EntryKeyHash of the key.
-  uint32_t entry_index(const EntryKey& key, uint64_t hash, uint64_t seq);
-  // The mask's leading class, remembered for the last mask asked about.
-  int leading_class(uint64_t mask);
-  // Puts entries, bin rows and train rows back in the order add() would have made them.
-  void restore_order();
+  uint32_t entry_index(const EntryKey& key, uint64_t hash);
   // core::bin_start of the packet's second, without dividing while packets stay in one bin.
   int64_t bin_of(int64_t time_ns);
 
   const classify::Classifier& classifier_;
-  PacketPartition pending_;
-  uint64_t seq_ = 0;  // arrival numbers handed out (one per add, summary or batched packet)
-  // Arrival number of the packet that made each entry, of each bins_ and trains_ row; *_sorted_
-  // while they are ascending (always, unless add_batch counted out of arrival order).
-  std::vector<uint64_t> entry_seq_, bin_seq_, train_seq_;
-  bool entries_sorted_ = true, bins_sorted_ = true, trains_sorted_ = true;
-  uint64_t leading_mask_ = 0;
-  int leading_rule_ = -2;         // -2: none remembered
   classify::MatchCache matches_;  // per packet shape
   int64_t bin_width_s_;
-  // EntryKey -> entries_, one index per partition: partitions are counted one after the other,
-  // and one index filled in hash order would grow long runs of full slots.
-  std::vector<SourceIndex> indexes_;
-  SourceIndex& index_of(uint64_t hash) {
-    return indexes_[hash >> (64 - PacketPartition::kBucketBits)];
-  }
+  SourceIndex index_;  // EntryKey -> entries_
   // 2^15 entries a chunk: 6 MB, three huge pages exactly.
   ChunkedArray<Entry, 15> entries_;
   std::vector<BinRecord> bins_;

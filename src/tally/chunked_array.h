@@ -9,7 +9,6 @@
 #include <cstdlib>
 #include <new>
 #include <type_traits>
-#include <utility>
 #include <vector>
 
 namespace iotcensus::tally {
@@ -32,10 +31,6 @@ class ChunkedArray {
   T& operator[](size_t i) { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
   const T& operator[](size_t i) const { return chunks_[i >> kChunkBits][i & (kChunk - 1)]; }
   size_t size() const { return size_; }
-  void swap(ChunkedArray& other) noexcept {
-    chunks_.swap(other.chunks_);
-    std::swap(size_, other.size_);
-  }
 
   void push_back(const T& value) {
     if ((size_ & (kChunk - 1)) == 0 && (size_ >> kChunkBits) == chunks_.size()) add_chunk();

@@ -7,7 +7,7 @@
 
 namespace iotcensus::tally {
 
-SourceIndex::SourceIndex(size_t initial_capacity, int shared_bits) : shared_bits_(shared_bits) {
+SourceIndex::SourceIndex(size_t initial_capacity) {
   bits_ = 4;
   while ((size_t{1} << bits_) < initial_capacity && bits_ < 32) ++bits_;
   capacity_ = size_t{1} << bits_;

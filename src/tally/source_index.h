@@ -14,9 +14,7 @@ class SourceIndex {
  public:
   static constexpr uint32_t kNone = UINT32_MAX;
 
-  // `shared_bits`: how many top bits of the hash all keys of this index share (it holds one
-  // partition of a larger key set); the home slot is taken from the bits after them.
-  explicit SourceIndex(size_t initial_capacity = 4096, int shared_bits = 0);
+  explicit SourceIndex(size_t initial_capacity = 4096);
 
   // Starts loading the slot where a key of this hash would be found.
   void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[home(tag_of(hash))]); }
@@ -50,8 +48,8 @@ class SourceIndex {
     uint32_t entry = 0;  // entry number + 1; 0: empty
   };
   static uint32_t tag_of(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
-  // The home slot is the tag's top bits after the shared ones, so that growing needs no key.
-  size_t home(uint32_t tag) const { return (tag << shared_bits_) >> (32 - bits_); }
+  // The home slot is the tag's top bits, so that growing needs no key.
+  size_t home(uint32_t tag) const { return tag >> (32 - bits_); }
   struct Free {
     void operator()(Slot* p) const { std::free(p); }
   };
@@ -65,7 +63,6 @@ class SourceIndex {
   size_t capacity_ = 0;
   size_t mask_ = 0;
   int bits_ = 0;
-  int shared_bits_ = 0;
   size_t size_ = 0;
 };
 
