@@ -25,9 +25,9 @@ double weighted_quantile(const std::vector<std::pair<double, uint64_t>>& v, uint
   return v.back().first;
 }
 
-constexpr double kRatioTolerance = 1e-6;  // two cadence ratios of one clock agree this well
-constexpr size_t kRatioSupport = 3;       // devices that must share a ratio before it is used
-constexpr uint64_t kChainSharedDays = 2;  // move days two records of one chain may share
+constexpr double kRatioTolerance = 1e-6;   // two cadence ratios of one clock agree this well
+constexpr size_t kRatioSupport = 3;        // devices that must share a ratio before it is used
+constexpr uint64_t kChainDayDevicess = 2;  // move days two records of one chain may share
 constexpr int kChainSwitches = 3;  // and the times it went back and forth (or 1 in 5 days seen)
 
 // Whether the days of `a` and `b` in [from, to], taken in order, change from one to the other
@@ -131,9 +131,7 @@ uint32_t DeviceLinker::find_moved(const core::SourceDay& row, int32_t day) {
       double residual = 0;
       if (row.interval_ns > 0) {
         const double delta = std::abs(static_cast<double>(t.period_ns[r] - row.interval_ns));
-        const double tol =
-            static_cast<double>(options_.jitter_ns) + 1e-5 * static_cast<double>(t.period_ns[r]);
-        if (delta > tol) continue;
+        if (delta > period_tolerance(t.period_ns[r])) continue;
         // A period measured over a day of requests tells a device's clock apart from its
         // neighbours' even when its phase cannot be carried across days (fast senders).
         const double exact = static_cast<double>(options_.period_match_ns) +
@@ -175,15 +173,13 @@ uint32_t DeviceLinker::find_moved(const core::SourceDay& row, int32_t day) {
     // day whose cadence changed).
     auto agrees = [&](const Track& t) {
       if (row.interval_ns == 0) return true;
-      const auto tol = [&](int64_t p) {
-        return 1e-5 * static_cast<double>(p) + static_cast<double>(options_.jitter_ns);
-      };
+      const auto row_ns = static_cast<double>(row.interval_ns);
       const int64_t answered = t.period_ns[0], flood = t.period_ns[1];
-      if (answered > 0 && static_cast<double>(row.interval_ns) < answered - tol(answered)) {
-        return flood == 0 || static_cast<double>(row.interval_ns) >= flood - tol(flood);
+      if (answered > 0 && row_ns < static_cast<double>(answered) - period_tolerance(answered)) {
+        return flood == 0 || row_ns >= static_cast<double>(flood) - period_tolerance(flood);
       }
       const int64_t p = t.period_ns[regime(row.interval_ns)];
-      return p == 0 || std::abs(static_cast<double>(p - row.interval_ns)) <= tol(p);
+      return p == 0 || std::abs(static_cast<double>(p) - row_ns) <= period_tolerance(p);
     };
     if (n == 1 && agrees(tracks_[sole])) {
       ++sole_links_;
@@ -246,8 +242,6 @@ void DeviceLinker::update(uint32_t id, const core::SourceDay& row, int32_t day, 
     t.first_address = address_index_.at(row.source);
   }
   t.last_day = day;
-  t.devices = static_cast<uint16_t>(std::max<uint32_t>(t.devices, std::min(row.devices, 65535u)));
-  if (first_today && row.devices > 1 && t.shared_days < 65535) ++t.shared_days;
   if (row.devices > 1) {
     auto& days = shared_[id];
     const auto n = static_cast<uint16_t>(std::min(row.devices, 65535u));
@@ -363,13 +357,25 @@ void DeviceLinker::add_day(int32_t day, std::vector<core::SourceDay>& rows) {
   days_.push_back(c);
 }
 
-bool DeviceLinker::periods_agree(const Track& a, const Track& b) const {
+double DeviceLinker::period_tolerance(int64_t p) const {
+  return static_cast<double>(options_.jitter_ns) + 1e-5 * static_cast<double>(p);
+}
+
+bool DeviceLinker::same_period(int64_t p, int64_t q) const {
+  return std::abs(static_cast<double>(p - q)) <= period_tolerance(std::max(p, q));
+}
+
+// Only periods measured inside a day are a clock when `measured_only`: the gap between two days'
+// single requests is one for a device that polls daily, and anything for one that is switched on
+// and off.
+int64_t DeviceLinker::period_of(const Track& t, int r, bool measured_only) {
+  return measured_only && r == 0 && t.gap_period ? 0 : t.period_ns[r];
+}
+
+bool DeviceLinker::periods_agree(const Track& a, const Track& b, bool measured_only) const {
   for (int r = 0; r < 2; ++r) {
-    const int64_t p = a.period_ns[r], q = b.period_ns[r];
-    if (p == 0 || q == 0) continue;
-    const double tol =
-        static_cast<double>(options_.jitter_ns) + 1e-5 * static_cast<double>(std::max(p, q));
-    if (std::abs(static_cast<double>(p - q)) > tol) return false;
+    const int64_t p = period_of(a, r, measured_only), q = period_of(b, r, measured_only);
+    if (p != 0 && q != 0 && !same_period(p, q)) return false;
   }
   return true;
 }
@@ -500,19 +506,17 @@ void DeviceLinker::absorb(uint32_t a, uint32_t b) {
   }
   ta.first_day = std::min(ta.first_day, tb.first_day);
   ta.addresses = static_cast<uint16_t>(std::min(65535, ta.addresses + tb.addresses));
-  ta.devices = std::max(ta.devices, tb.devices);
-  ta.shared_days = static_cast<uint16_t>(std::min(65535, ta.shared_days + tb.shared_days));
   tb.addresses = 0;
   track_activity_[a].absorb(track_activity_[b]);
   if (auto from = shared_.find(b); from != shared_.end()) {
     auto& into = shared_[a];
     into.insert(into.end(), from->second.begin(), from->second.end());
     shared_.erase(b);
-    std::sort(into.begin(), into.end(), [](const SharedDay& x, const SharedDay& y) {
+    std::sort(into.begin(), into.end(), [](const DayDevices& x, const DayDevices& y) {
       return x.day != y.day ? x.day < y.day : x.devices > y.devices;
     });
     into.erase(std::unique(into.begin(), into.end(),
-                           [](const SharedDay& x, const SharedDay& y) { return x.day == y.day; }),
+                           [](const DayDevices& x, const DayDevices& y) { return x.day == y.day; }),
                into.end());
   }
 }
@@ -524,46 +528,37 @@ void DeviceLinker::infer(uint32_t into, uint32_t from) {
 }
 
 uint32_t DeviceLinker::devices_behind(uint32_t track) const {
-  const std::vector<SharedDay>& shared = shared_days_of(track);
+  const std::vector<DayDevices>& shared = shared_days_of(track);
   const uint64_t need = (track_activity_[track].days() + 4) / 5;  // a fifth of its days
   if (need == 0 || shared.size() < need) return 1;
   std::vector<uint16_t> n;
   n.reserve(shared.size());
-  for (const SharedDay& s : shared) n.push_back(s.devices);
+  for (const DayDevices& s : shared) n.push_back(s.devices);
   std::nth_element(n.begin(), n.begin() + static_cast<ptrdiff_t>(need - 1), n.end(),
                    std::greater<>());
   return n[need - 1];
 }
 
-const std::vector<SharedDay>& DeviceLinker::shared_days_of(uint32_t track) const {
-  static const std::vector<SharedDay> kNoDays;
+const std::vector<DayDevices>& DeviceLinker::shared_days_of(uint32_t track) const {
+  static const std::vector<DayDevices> kNoDays;
   auto it = shared_.find(track);
   return it == shared_.end() ? kNoDays : it->second;
 }
 
-bool DeviceLinker::clocks_allow_chain(const Track& a, const Track& b) const {
-  // Only periods measured inside a day are a clock: the gap between two days' single requests
-  // is one only for a device that polls daily, and is anything for one that is switched on and
-  // off.
-  auto period = [](const Track& t, int r) { return r == 0 && t.gap_period ? 0 : t.period_ns[r]; };
+bool DeviceLinker::clocks_allow(uint32_t a_id, uint32_t b_id) const {
+  // Behind a shared address the period kept is whichever sender was seen last: no clock.
+  if (shared_.count(a_id) || shared_.count(b_id)) return true;
+  const Track& a = tracks_[a_id];
+  const Track& b = tracks_[b_id];
   bool a_clock = false, b_clock = false, common = false;
   for (int r = 0; r < 2; ++r) {
-    a_clock |= period(a, r) != 0;
-    b_clock |= period(b, r) != 0;
-    common |= period(a, r) != 0 && period(b, r) != 0;
+    a_clock |= period_of(a, r, true) != 0;
+    b_clock |= period_of(b, r, true) != 0;
+    common |= period_of(a, r, true) != 0 && period_of(b, r, true) != 0;
   }
-  // Behind a shared address the period kept is whichever sender was seen last: no clock.
-  if (a.devices > 1 || b.devices > 1) return true;
   // Two clocks with no cadence in common: one clock only when their ratio is the class's.
   if (a_clock && b_clock && !common) return same_clock(a, b);
-  for (int r = 0; r < 2; ++r) {
-    const int64_t p = period(a, r), q = period(b, r);
-    if (p == 0 || q == 0) continue;
-    const double tol =
-        static_cast<double>(options_.jitter_ns) + 1e-5 * static_cast<double>(std::max(p, q));
-    if (std::abs(static_cast<double>(p - q)) > tol) return false;
-  }
-  return true;
+  return periods_agree(a, b, true);
 }
 
 void DeviceLinker::join_prefix_chains() {
@@ -590,13 +585,13 @@ void DeviceLinker::join_prefix_chains() {
         const int32_t before = track_activity_[c].last_before(t.first_day);
         if (before < 0 || before <= best_before) continue;
         if (ordinal(t.first_day) - ordinal(before) > options_.link_days) continue;
-        if (!clocks_allow_chain(tracks_[c], t)) continue;
+        if (!clocks_allow(c, id)) continue;
         // Seen on the same day at two addresses only on a day the device moved; and while both
         // were seen, it switched between them a few times (it went back to an old address),
         // not every few days (two devices).
         const uint64_t shared = track_activity_[c].shared_days(days);
         const uint64_t smaller = std::min(days.days(), track_activity_[c].days());
-        if (shared > std::max<uint64_t>(kChainSharedDays, smaller / 20)) continue;
+        if (shared > std::max<uint64_t>(kChainDayDevicess, smaller / 20)) continue;
         if (alternate(track_activity_[c], days, t.first_day, t.last_day)) continue;
         best = c;
         best_before = before;

@@ -34,8 +34,8 @@ struct LinkOptions {
   bool prefix_chains = true;
 };
 
-// A day on which more than one device was found behind a record's address, and how many.
-struct SharedDay {
+// A day and the devices found (or stood for) behind a record's address that day.
+struct DayDevices {
   int32_t day = 0;
   uint16_t devices = 0;
 };
@@ -71,8 +71,6 @@ struct Track {
   int32_t first_day = 0;          // day numbers (days since 1970-01-01)
   int32_t last_day = 0;
   uint16_t addresses = 0;      // addresses it held
-  uint16_t devices = 1;        // most devices found behind its address on one day (NAT)
-  uint16_t shared_days = 0;    // days on which more than one device was found behind it
   bool gap_period = false;     // the answered period is the gap between two days' requests
   bool shorter_seen = false;   // its last day showed a shorter period than its answered one
   uint32_t address = 0;        // index of the address it holds now
@@ -110,16 +108,15 @@ class DeviceLinker {
   uint64_t sole_links() const { return sole_links_; }
   // Records chained inside a prefix (LinkOptions::prefix_chains).
   uint64_t chain_joins() const { return chain_joins_; }
-  // The days a record showed more than one device (NAT groups only; empty for the rest).
-  const std::vector<SharedDay>& shared_days_of(uint32_t track) const;
+  // The days a record showed more than one device, and how many (NAT groups only; empty for the
+  // rest).
+  const std::vector<DayDevices>& shared_days_of(uint32_t track) const;
   // The devices a record stands for: the most found on at least a fifth of its days (a stray
   // second sender on a few days is no second device, nor a split that found six on one day).
   uint32_t devices_behind(uint32_t track) const;
   const LinkOptions& options() const { return options_; }
   // Whether two records' clocks allow them to be one device (no period contradicts).
-  bool clocks_allow(uint32_t a, uint32_t b) const {
-    return clocks_allow_chain(tracks_[a], tracks_[b]);
-  }
+  bool clocks_allow(uint32_t a, uint32_t b) const;
   // Joins made with no clock to confirm them (for the bounds of births and deaths).
   const std::vector<InferredJoin>& inferred_joins() const { return inferred_; }
   // The address a track was first seen at.
@@ -163,12 +160,14 @@ class DeviceLinker {
   std::vector<InferredJoin> inferred_;
   void infer(uint32_t into, uint32_t from);  // records the join of `from` into `into`
   // Only for records that ever showed more than one device: 6 bytes (8 aligned) per such day.
-  std::unordered_map<uint32_t, std::vector<SharedDay>> shared_;
+  std::unordered_map<uint32_t, std::vector<DayDevices>> shared_;
   void absorb(uint32_t into, uint32_t from);  // joins record `from` into `into`
   void join_unseen_moves();
   void join_prefix_chains();
-  bool periods_agree(const Track& a, const Track& b) const;
-  bool clocks_allow_chain(const Track& a, const Track& b) const;
+  double period_tolerance(int64_t p) const;  // 1 ms + 1e-5 of the period
+  bool same_period(int64_t p, int64_t q) const;
+  static int64_t period_of(const Track& t, int r, bool measured_only);
+  bool periods_agree(const Track& a, const Track& b, bool measured_only = false) const;
   void learn_clock_ratios();
   bool same_clock(const Track& a, const Track& b) const;  // one clock across a cadence change
   std::vector<double> clock_ratios_;  // answered / flood period ratios of the class's clocks

@@ -69,9 +69,9 @@ struct Entry {
 // stray second sender on one day is no second device).
 std::vector<Entry> supported_days(const DeviceLinker& linker, const Life& life, int32_t w) {
   std::vector<Entry> days;
-  const std::vector<SharedDay>& shared = linker.shared_days_of(life.track);
+  const std::vector<DayDevices>& shared = linker.shared_days_of(life.track);
   auto it = std::lower_bound(shared.begin(), shared.end(), life.first_day,
-                             [](const SharedDay& s, int32_t d) { return s.day < d; });
+                             [](const DayDevices& s, int32_t d) { return s.day < d; });
   if (it == shared.end() || it->day > life.last_day) return days;
   linker.track_activity()[life.track].for_each_run([&](int32_t a, int32_t b) {
     for (int32_t day = std::max(a, life.first_day); day <= std::min(b, life.last_day); ++day) {
@@ -97,26 +97,14 @@ std::vector<Entry> supported_days(const DeviceLinker& linker, const Life& life, 
 
 }  // namespace
 
-std::vector<LifeDay> life_levels(const DeviceLinker& linker, const Life& life, int32_t w) {
-  std::vector<LifeDay> out;
-  const std::vector<Entry> days = supported_days(linker, life, w);
-  std::deque<Entry> window;  // a sliding maximum over the last W observed days
-  for (const Entry& e : days) {
-    while (!window.empty() && window.front().ord < e.ord - w) window.pop_front();
-    while (!window.empty() && window.back().devices <= e.devices) window.pop_back();
-    window.push_back(e);
-    out.push_back({e.day, window.front().devices});
-  }
-  return out;
-}
-
-std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& life, int32_t w) {
-  std::vector<LevelChange> out;
+LifeDevices life_devices(const DeviceLinker& linker, const Life& life, int32_t w) {
+  LifeDevices result;
+  std::vector<LevelChange>& out = result.changes;
   const std::vector<Entry> days = supported_days(linker, life, w);
   if (days.empty()) {  // one device throughout
     if (!life.left_truncated) out.push_back({life.first_day, 1});
     if (life.state == LifeState::kDead) out.push_back({life.last_day, -1});
-    return out;
+    return result;
   }
   std::deque<Entry> window;  // a sliding maximum: devices decreasing, days increasing
   int32_t level = 0;
@@ -135,6 +123,7 @@ std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& li
     expire(ord - w);  // unseen for more than W observed days
     while (!window.empty() && window.back().devices <= n) window.pop_back();
     window.push_back({ord, day, n});
+    result.levels.push_back({day, static_cast<uint16_t>(window.front().devices)});
     if (n > level) {
       // A rise back after a fall is the same devices unseen for a while (a member of a group
       // can go quiet for longer than W while the group is seen): both are undone.
@@ -156,7 +145,7 @@ std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& li
     expire(last_ord - w);
   }
   std::erase_if(out, [](const LevelChange& c) { return c.delta == 0; });
-  return out;
+  return result;
 }
 
 std::vector<Life> split_lives(const DeviceLinker& linker, int32_t w) {

@@ -53,21 +53,17 @@ struct LevelChange {
   int32_t delta = 0;
 };
 
-// The devices of a life on each day it was seen (only for lives that ever showed more than one;
-// empty for the rest): the most found on one day within the last W observed days, each number
-// counted once found on two days within W observed days of each other.
-struct LifeDay {
-  int32_t day = 0;
-  int32_t devices = 0;
+// The devices a life stands for over time: on each day seen, the most found on one day within
+// the last W observed days, each number counted once found on two days within W observed days of
+// each other (a stray second sender on one day is no second device).
+struct LifeDevices {
+  // Per day seen; only for lives that ever showed more than one device (empty for the rest).
+  std::vector<DayDevices> levels;
+  // Births where the number rises (not inside the record's first W days for a left-truncated
+  // life), deaths where it falls; a rise back after a fall undoes the fall (members of a group
+  // unseen for a while); a dead life's last devices die at its end, a censored life's do not.
+  std::vector<LevelChange> changes;
 };
-std::vector<LifeDay> life_levels(const DeviceLinker& linker, const Life& life,
-                                 int32_t absence_days);
-
-// The devices of a life over time: the most found on one day within the last W observed days.
-// Births where that rises (not inside the record's first W days for a left-truncated life),
-// deaths where it falls; a rise back after a fall undoes the fall (members of a group unseen for a
-// while); a dead life's last devices die at its end, a censored life's do not.
-std::vector<LevelChange> life_changes(const DeviceLinker& linker, const Life& life,
-                                      int32_t absence_days);
+LifeDevices life_devices(const DeviceLinker& linker, const Life& life, int32_t absence_days);
 
 }  // namespace iotcensus::analyze

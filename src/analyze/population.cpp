@@ -164,17 +164,20 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
     cover(a, 7, [&](int32_t lo, int32_t hi) { raw7.add(lo, hi, 1); });
     cover(a, 30, [&](int32_t lo, int32_t hi) { raw30.add(lo, hi, 1); });
   }
-  // NAT groups: the devices their lives stand for on each day seen (births and deaths of
-  // members); a window counts the most of them on a day inside it.
-  std::map<uint32_t, std::vector<LifeDay>> levels;
+  // The devices each life stands for over time (NAT groups' members come and go): births and
+  // deaths, and the weight of a NAT group in a window (the most on one day inside it).
+  std::vector<LifeDevices> life_counts;
+  life_counts.reserve(lives.size());
+  std::map<uint32_t, std::vector<DayDevices>> levels;
   for (const Life& l : lives) {
-    auto days = life_levels(linker, l, options.absence_days);
+    life_counts.push_back(life_devices(linker, l, options.absence_days));
+    const auto& days = life_counts.back().levels;
     if (days.empty()) continue;
     auto& all = levels[l.track];
     all.insert(all.end(), days.begin(), days.end());
   }
-  auto add_levels = [](const std::vector<LifeDay>& days, int32_t L, Series& series) {
-    std::deque<LifeDay> q;  // sliding maximum of the days in [d - L + 1, d]
+  auto add_levels = [](const std::vector<DayDevices>& days, int32_t L, Series& series) {
+    std::deque<DayDevices> q;  // sliding maximum of the days in [d - L + 1, d]
     size_t next = 0;
     if (days.empty()) return;
     for (int32_t d = days.front().day; d <= days.back().day + L - 1; ++d) {
@@ -240,7 +243,7 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
   auto bin_of = [&](int32_t day) { return bin_start_of(int64_t{day} * kDay, options.bin); };
   for (size_t i = 0; i < lives.size(); ++i) {
     const Life& l = lives[i];
-    for (const LevelChange& c : life_changes(linker, l, w)) {
+    for (const LevelChange& c : life_counts[i].changes) {
       auto& bd = births_deaths[bin_of(c.day)];
       (c.delta > 0 ? bd.births : bd.deaths) += std::abs(c.delta);
     }
@@ -375,8 +378,8 @@ std::vector<EstimateRow> estimate_population(const std::string& class_name,
         continue;
       }
       int32_t most = 1;
-      for (const LifeDay& x : group->second) {
-        if (x.day >= lo && x.day <= hi) most = std::max(most, x.devices);
+      for (const DayDevices& x : group->second) {
+        if (x.day >= lo && x.day <= hi) most = std::max<int32_t>(most, x.devices);
       }
       best += most;
     }

@@ -187,7 +187,7 @@ TEST(Lives, NatGroupMembersComeAndGo) {
   const auto lives = split_lives(linker, 5);
   ASSERT_EQ(lives.size(), 1u);
   EXPECT_TRUE(lives[0].left_truncated);
-  const auto changes = life_changes(linker, lives[0], 5);
+  const auto changes = life_devices(linker, lives[0], 5).changes;
   // Left-truncated: the first camera is no birth; the second is born on day 10 and dies on
   // day 29, the last day two were found. The stray third is nothing.
   ASSERT_EQ(changes.size(), 2u);
@@ -212,7 +212,7 @@ TEST(Lives, GroupMemberQuietForAWhileIsNoDeath) {
   ASSERT_EQ(lives[0].state, LifeState::kDead);
   int births = 0, deaths = 0;
   int32_t last_death = 0;
-  for (const auto& c : life_changes(linker, lives[0], 5)) {
+  for (const auto& c : life_devices(linker, lives[0], 5).changes) {
     if (c.delta > 0) births += c.delta;
     if (c.delta < 0) {
       deaths -= c.delta;
