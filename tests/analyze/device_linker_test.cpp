@@ -137,6 +137,49 @@ TEST(DeviceLinker, RarelySeenHouseholdMovingInItsPoolIsOneChain) {
   EXPECT_GT(unchained.tracks().size(), 2u);
 }
 
+TEST(DeviceLinker, DayOfMixedCadenceKeepsTheClockButTwoInARowChangeIt) {
+  DeviceLinker linker(LinkOptions{}, days(9));
+  for (int d = 0; d < 9; ++d) {
+    std::vector<core::SourceDay> rows;
+    // A: period 600 s; on day 3 its cadence changes for part of the day (the mean is 70 s);
+    // on day 4 it moves inside its /24 with its 600 s clock.
+    rows.push_back(
+        sighting(d < 4 ? "198.51.100.10" : "198.51.100.77", kDay0 + d, d == 3 ? 70 : 600, 7));
+    // B: period 600 s, then 300 s from day 3 on for good; it moves on day 6.
+    rows.push_back(
+        sighting(d < 6 ? "198.51.100.20" : "198.51.100.88", kDay0 + d, d < 3 ? 600 : 300, 11));
+    linker.add_day(kDay0 + d, rows);
+  }
+  linker.finish();
+  std::vector<std::pair<std::string, uint64_t>> records;  // current address, days
+  for (size_t t = 0; t < linker.tracks().size(); ++t) {
+    if (linker.tracks()[t].addresses == 0) continue;
+    records.push_back(
+        {linker.address_of(linker.tracks()[t]).to_string(), linker.track_activity()[t].days()});
+  }
+  std::sort(records.begin(), records.end());
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0], (std::pair<std::string, uint64_t>{"198.51.100.77", 9}));
+  EXPECT_EQ(records[1], (std::pair<std::string, uint64_t>{"198.51.100.88", 9}));
+}
+
+TEST(DeviceLinker, GapBetweenDaysIsNoClockForAChain) {
+  // A laptop sending one request a day at a different hour each day: the gaps between days give
+  // it a "period" that is nothing. It moves inside its /24 after ten silent days; the two records
+  // are one chain (their gap periods differ, and must not keep them apart).
+  DeviceLinker linker(LinkOptions{}, days(30));
+  for (int d = 0; d < 30; ++d) {
+    std::vector<core::SourceDay> rows;
+    if (d < 10) rows.push_back(single("198.51.100.9", kDay0 + d, 20000 + 1234 * d));
+    if (d >= 20) rows.push_back(single("198.51.100.153", kDay0 + d, 40000 - 777 * (d - 20)));
+    linker.add_day(kDay0 + d, rows);
+  }
+  linker.finish();
+  EXPECT_EQ(linker.chain_joins(), 1u);
+  EXPECT_EQ(linker.tracks()[0].addresses, 2u);
+  EXPECT_EQ(linker.track_activity()[0].days(), 20u);
+}
+
 TEST(DeviceLinker, TemporaryIPv6AddressTakesTheOnlyDeviceOfItsSlash64) {
   // A host with a new temporary address every day and one or two requests a day (no clock): the
   // only device of the class in 2001:db8:1:2::/64. A second /64 holds two such hosts: there a new
