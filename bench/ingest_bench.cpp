@@ -151,7 +151,7 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
   // The same work as (c) with CaptureTally driven here, to time finish() on its own.
   double finish_s = std::numeric_limits<double>::infinity();
   Stage whole{"tally_direct", "(c) driven directly"};
-  if (only.empty())
+  if (only.empty() || only == "finish")
     best_of(repeat, whole, [&] {
       decode::PacketDecoder decoder;
       tally::CaptureTally t(c, bin_width_s);
@@ -246,7 +246,7 @@ int main(int argc, char** argv) {
   std::string only;
   app.add_option("--only", only,
                  "Run one stage only (for perf stat): read, decode, decode_match or tally")
-      ->check(CLI::IsMember({"read", "decode", "decode_match", "tally"}));
+      ->check(CLI::IsMember({"read", "decode", "decode_match", "tally", "finish"}));
   CLI11_PARSE(app, argc, argv);
   return iotcensus::bench::run(path, repeat, bin_width_s, only);
 }

@@ -5,8 +5,7 @@
 
 namespace iotcensus::classify {
 
-namespace {
-int bucket_of(int64_t interval_ns) {
+int CadenceHistogram::bucket_of(int64_t interval_ns) {
   // bucket i >= 1 covers [2^((i-1)/3 - 3), 2^(i/3 - 3)) seconds
   constexpr double kLowest = 0.125;
   const double s = static_cast<double>(interval_ns) * 1e-9;
@@ -15,7 +14,6 @@ int bucket_of(int64_t interval_ns) {
                         std::floor(std::log2(s / kLowest) * CadenceHistogram::kBucketsPerOctave));
   return i >= CadenceHistogram::kBuckets ? CadenceHistogram::kBuckets - 1 : i;
 }
-}  // namespace
 
 double CadenceHistogram::bucket_lower_s(int i) {
   if (i <= 0) return 0.0;
@@ -33,13 +31,19 @@ void CadenceHistogram::saturate() {
 
 void CadenceHistogram::add_interval_ns(int64_t interval_ns) {
   if (interval_ns < 0) return;
-  if (shift_ > 0) {
-    ++tick_;
-    if ((tick_ & ((1u << shift_) - 1)) != 0) return;
+  add_to_bucket(bucket_of(interval_ns), 1);
+}
+
+void CadenceHistogram::add_to_bucket(int bucket, uint32_t count) {
+  uint8_t& b = buckets_[bucket];
+  for (; count > 0; --count) {
+    if (shift_ > 0) {
+      ++tick_;
+      if ((tick_ & ((1u << shift_) - 1)) != 0) continue;
+    }
+    if (b == 255) saturate();
+    ++b;
   }
-  uint8_t& b = buckets_[bucket_of(interval_ns)];
-  if (b == 255) saturate();
-  ++b;
 }
 
 void CadenceHistogram::add_intervals_ns(int64_t interval_ns, uint64_t count) {

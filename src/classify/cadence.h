@@ -20,6 +20,11 @@ class CadenceHistogram {
   static constexpr int kFirstOctave = -3;  // bucket 1 starts at 2^-3 s
 
   void add_interval_ns(int64_t interval_ns);
+  // `count` intervals that fall in `bucket` (bucket_of), exactly as `count` calls of
+  // add_interval_ns would record them: for callers that hold back a run of equal buckets.
+  void add_to_bucket(int bucket, uint32_t count);
+  // The bucket an interval of this length (>= 0) falls in.
+  static int bucket_of(int64_t interval_ns);
   // The same interval `count` times (as count calls of add_interval_ns would, up to sampling).
   void add_intervals_ns(int64_t interval_ns, uint64_t count);
   // Adds another histogram (a later capture of the same source); halves both on overflow.

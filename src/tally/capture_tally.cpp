@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/time_bin.h"
+#include "tally/radix_sort.h"
 
 namespace iotcensus::tally {
 
@@ -31,63 +32,32 @@ struct EntryBinHash {
 };
 // A bin row of a source and the flags it raised, before one row per flag is made.
 struct FlaggedRow {
-  int64_t bin;
-  uint16_t class_id;
   core::Address source;
   uint64_t flags;  // rule bits
   uint64_t packets;
 };
-// The flag rows, sorted by (bin, class, flag, source) and unique (packets summed): the rows
-// are sorted by (bin, class, source), then each (bin, class) run is walked once per flag it
-// raised, ascending (flag ids follow rule order). Fewer rows to sort than one per flag.
-std::vector<BinFlag> flag_rows(std::vector<FlaggedRow>& rows, const std::vector<int>& rule_to_id) {
-  std::sort(rows.begin(), rows.end(), [](const FlaggedRow& a, const FlaggedRow& b) {
-    return std::tie(a.bin, a.class_id, a.source) < std::tie(b.bin, b.class_id, b.source);
-  });
-  std::vector<BinFlag> out;
-  size_t most = 0;  // one row per flag of each row, before equal sources merge
-  for (const FlaggedRow& r : rows) most += static_cast<size_t>(__builtin_popcountll(r.flags));
-  out.reserve(most);
-  for (size_t i = 0; i < rows.size();) {
-    size_t j = i;
-    uint64_t raised = 0;
-    for (; j < rows.size() && rows[j].bin == rows[i].bin && rows[j].class_id == rows[i].class_id;
-         ++j) {
-      raised |= rows[j].flags;
-    }
-    while (raised != 0) {
-      const int rule = __builtin_ctzll(raised);
-      raised &= raised - 1;
-      const uint64_t bit = uint64_t{1} << rule;
-      const auto flag_id = static_cast<uint16_t>(rule_to_id[rule]);
-      const size_t first = out.size();
-      for (size_t k = i; k < j; ++k) {
-        if (!(rows[k].flags & bit)) continue;
-        if (out.size() > first && out.back().source == rows[k].source) {
-          out.back().packets += rows[k].packets;
-        } else {
-          out.push_back(
-              BinFlag{rows[k].bin, rows[k].class_id, flag_id, rows[k].source, rows[k].packets});
-        }
+// Appends the flag rows of one (bin, class), sorted by (flag, source) and unique (packets
+// summed), from its rows sorted by source: walked once per flag raised, ascending (flag ids
+// follow rule order).
+void append_flag_rows(int64_t bin, uint16_t class_id, const std::vector<FlaggedRow>& rows,
+                      const std::vector<int>& rule_to_id, std::vector<BinFlag>& out) {
+  uint64_t raised = 0;
+  for (const FlaggedRow& r : rows) raised |= r.flags;
+  while (raised != 0) {
+    const int rule = __builtin_ctzll(raised);
+    raised &= raised - 1;
+    const uint64_t bit = uint64_t{1} << rule;
+    const auto flag_id = static_cast<uint16_t>(rule_to_id[rule]);
+    const size_t first = out.size();
+    for (const FlaggedRow& r : rows) {
+      if (!(r.flags & bit)) continue;
+      if (out.size() > first && out.back().source == r.source) {
+        out.back().packets += r.packets;
+      } else {
+        out.push_back(BinFlag{bin, class_id, flag_id, r.source, r.packets});
       }
     }
-    i = j;
   }
-  return out;
-}
-// Merges runs of equal rows of a sorted vector into their first row.
-template <class Row, class Equal, class Merge>
-void merge_adjacent(std::vector<Row>& rows, Equal equal, Merge merge) {
-  if (rows.empty()) return;
-  size_t out = 0;
-  for (size_t i = 1; i < rows.size(); ++i) {
-    if (equal(rows[out], rows[i])) {
-      merge(rows[out], rows[i]);
-    } else {
-      rows[++out] = rows[i];
-    }
-  }
-  rows.resize(out + 1);
 }
 }  // namespace
 
@@ -126,7 +96,7 @@ void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
         candidates[j] = index_.candidate(hashes[j]);
         if (candidates[j] != SourceIndex::kNone) {
           const char* e = reinterpret_cast<const char*>(&entries_[candidates[j]]);
-          for (size_t line = 0; line < kEntryLines; ++line) __builtin_prefetch(e + 64 * line);
+          for (size_t line = 0; line < kEntryLines; ++line) __builtin_prefetch(e + 64 * line, 1);
         }
       }
       // Entries are made here, in packet order, as add() would make them; a candidate found
@@ -149,6 +119,7 @@ uint32_t CaptureTally::entry_index(const EntryKey& key, uint64_t hash) {
   if (found != SourceIndex::kNone) return found;
   Entry fresh;
   fresh.key = key;
+  cadences_.push_back(classify::CadenceHistogram{});
   fresh.first_ns = INT64_MAX;
   fresh.last_ns = INT64_MIN;
   fresh.leading_class = static_cast<int8_t>(classifier_.leading_class(key.mask));
@@ -190,7 +161,7 @@ void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uin
   }
   if (e.packets > 0) {
     if (obs.time_ns >= e.last_ns) {
-      e.cadence.add_interval_ns(obs.time_ns - e.last_ns);
+      add_interval(index, e, obs.time_ns - e.last_ns);
       e.last_ns = obs.time_ns;
     } else {
       e.first_ns = std::min(e.first_ns, obs.time_ns);
@@ -198,8 +169,9 @@ void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uin
   }
   if (packets > 1) {
     // A summary of several requests: their mean interval stands for each of them.
-    e.cadence.add_intervals_ns((last_ns - obs.time_ns) / static_cast<int64_t>(packets - 1),
-                               packets - 1);
+    flush_cadence(index, e);
+    cadences_[index].add_intervals_ns((last_ns - obs.time_ns) / static_cast<int64_t>(packets - 1),
+                                      packets - 1);
     e.last_ns = std::max(e.last_ns, last_ns);
   }
   e.packets += packets;
@@ -228,6 +200,23 @@ void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uin
   }
 }
 
+void CaptureTally::add_interval(uint32_t index, Entry& e, int64_t interval_ns) {
+  const auto bucket = static_cast<uint8_t>(classify::CadenceHistogram::bucket_of(interval_ns));
+  if (bucket == e.cadence_bucket && e.cadence_run < UINT16_MAX) {
+    ++e.cadence_run;
+    return;
+  }
+  flush_cadence(index, e);
+  e.cadence_bucket = bucket;
+  e.cadence_run = 1;
+}
+
+void CaptureTally::flush_cadence(uint32_t index, Entry& e) {
+  if (e.cadence_run == 0) return;
+  cadences_[index].add_to_bucket(e.cadence_bucket, e.cadence_run);
+  e.cadence_run = 0;
+}
+
 void CaptureTally::note_port(const PortKey& key) {
   ports_.push_back(key);
   if (ports_.size() >= 2 * ports_unique_ + (size_t{1} << 20)) {
@@ -241,7 +230,7 @@ void CaptureTally::spill(uint32_t index, Entry& e) {
   const bool multi = e.bin_trains > 0;
   if (multi) trains_.push_back(TrainRecord{index, e.bin, e.train});
   bins_.push_back(
-      BinRecord{index, e.bin, e.bin_packets, e.bin_bytes, e.bin_evidence, e.train, multi});
+      BinRecord{index, multi, e.bin, e.bin_packets, e.bin_bytes, e.bin_evidence, e.train});
   e.bin_packets = 0;
   e.bin_bytes = 0;
   e.bin_evidence = 0;
@@ -266,41 +255,50 @@ TallySet CaptureTally::finish() {
   const uint16_t unclassified_id = static_cast<uint16_t>(out.class_names.size());
   out.class_names.push_back(classify::kUnclassified);
 
-  for (uint32_t i = 0; i < entries_.size(); ++i) {
-    if (entries_[i].bin != INT64_MIN && entries_[i].bin_packets > 0) spill(i, entries_[i]);
-  }
-
-  // Resolve each entry once. Sources: the entries sorted by (address, class), each run merged
-  // in entry order into one summary.
-  std::vector<uint16_t> entry_class(entries_.size());
-  std::vector<uint64_t> entry_flags(entries_.size());
-  std::vector<bool> keep_evidence(entries_.size());
+  // Spill each entry's current bin and resolve it, in entry order.
+  const size_t n_entries = entries_.size();
+  struct EntryInfo {
+    uint64_t flags;  // rule bits of the flags raised
+    uint32_t rank;   // place in source order
+    uint16_t class_id;
+    bool keep_evidence;
+  };
+  std::vector<EntryInfo> info(n_entries);
   struct SourceOrder {
     core::Address source;
     uint16_t class_id;
     uint32_t entry;
   };
-  std::vector<SourceOrder> source_order(entries_.size());
-  out.sources.reserve(entries_.size());
-  for (size_t i = 0; i < entries_.size(); ++i) {
-    const Entry& e = entries_[i];
-    const int rule = classifier_.resolve_class(e.key.mask, e.cadence);
-    entry_class[i] = rule < 0 ? unclassified_id : static_cast<uint16_t>(rule_to_id[rule]);
-    entry_flags[i] = classifier_.resolve_flags(e.key.mask, e.cadence);
-    keep_evidence[i] = rule >= 0 && rule == e.leading_class;
-    source_order[i] = SourceOrder{e.key.address, entry_class[i], static_cast<uint32_t>(i)};
+  std::vector<SourceOrder> source_order(n_entries);
+  for (uint32_t i = 0; i < n_entries; ++i) {
+    Entry& e = entries_[i];
+    if (e.bin != INT64_MIN && e.bin_packets > 0) spill(i, e);
+    flush_cadence(i, e);
+    const classify::CadenceHistogram& cadence = cadences_[i];
+    const int rule = classifier_.resolve_class(e.key.mask, cadence);
+    const uint16_t cls = rule < 0 ? unclassified_id : static_cast<uint16_t>(rule_to_id[rule]);
+    info[i] = EntryInfo{classifier_.resolve_flags(e.key.mask, cadence), 0, cls,
+                        rule >= 0 && rule == e.leading_class};
+    source_order[i] = SourceOrder{e.key.address, cls, i};
   }
+
+  // Sources: the entries sorted by (address, class), each run merged in entry order into one
+  // summary. An entry's rank in this order sorts bin rows by source below.
   std::sort(source_order.begin(), source_order.end(), [](const auto& a, const auto& b) {
     return std::tie(a.source, a.class_id, a.entry) < std::tie(b.source, b.class_id, b.entry);
   });
+  out.sources.reserve(n_entries);
   for (size_t k = 0; k < source_order.size(); ++k) {
-    // The entries are visited in address order, i.e. at random: fetch a few ahead.
-    constexpr size_t kAhead = 8;
+    // The entries are visited in address order, i.e. at random: fetch ahead.
+    constexpr size_t kAhead = 16;
     if (k + kAhead < source_order.size()) {
-      const char* ahead = reinterpret_cast<const char*>(&entries_[source_order[k + kAhead].entry]);
-      for (size_t line = 0; line < kEntryLines; ++line) __builtin_prefetch(ahead + 64 * line);
+      const uint32_t ahead = source_order[k + kAhead].entry;
+      __builtin_prefetch(&entries_[ahead]);
+      __builtin_prefetch(&cadences_[ahead]);
+      __builtin_prefetch(&info[ahead], 1);
     }
     const SourceOrder& o = source_order[k];
+    info[o.entry].rank = static_cast<uint32_t>(k);
     const Entry& e = entries_[o.entry];
     if (out.sources.empty() || out.sources.back().source != o.source ||
         out.sources.back().class_id != o.class_id) {
@@ -316,13 +314,38 @@ TallySet CaptureTally::finish() {
     s.last_ns = std::max(s.last_ns, e.last_ns);
     s.packets += e.packets;
     s.bytes += e.bytes;
-    s.cadence.merge(e.cadence);
+    s.cadence.merge(cadences_[o.entry]);
   }
-  source_order.clear();
-  source_order.shrink_to_fit();
 
-  // Rows are appended, sorted, and rows with equal keys (one address under two rule masks that
-  // resolve to the same class) merged: cheaper than millions of hash inserts.
+  // (bin, class) groups, numbered in (bin, class) order.
+  FlatMap<BinClassKey, uint32_t, BinClassHash> group_ids(1024);  // id + 1
+  std::vector<BinClassKey> groups;
+  BinClassKey last_key{INT64_MIN, 0};
+  uint32_t last_group = 0;
+  auto group_of = [&](int64_t bin, uint16_t cls) {
+    const BinClassKey key{bin, cls};
+    if (!groups.empty() && key == last_key) return last_group;
+    uint32_t& id = group_ids[key];
+    if (id == 0) {
+      groups.push_back(key);
+      id = static_cast<uint32_t>(groups.size());
+    }
+    last_key = key;
+    last_group = id - 1;
+    return last_group;
+  };
+  for (size_t i = 0; i < bins_.size(); ++i) group_of(bins_[i].bin, info[bins_[i].entry].class_id);
+  std::vector<uint32_t> group_order(groups.size());
+  {
+    std::vector<uint32_t> by_key(groups.size());
+    for (uint32_t g = 0; g < groups.size(); ++g) by_key[g] = g;
+    std::sort(by_key.begin(), by_key.end(), [&](uint32_t a, uint32_t b) {
+      return std::tie(groups[a].bin, groups[a].class_id) <
+             std::tie(groups[b].bin, groups[b].class_id);
+    });
+    for (uint32_t k = 0; k < by_key.size(); ++k) group_order[by_key[k]] = k;
+  }
+
   // Devices behind each (address, bin): one train is one device; several are split.
   std::sort(trains_.begin(), trains_.end(), [](const TrainRecord& a, const TrainRecord& b) {
     return std::tie(a.entry, a.bin) < std::tie(b.entry, b.bin);
@@ -354,19 +377,44 @@ TallySet CaptureTally::finish() {
   trains_.clear();
   trains_.shrink_to_fit();
 
-  FlatMap<BinClassKey, BinTotals, BinClassHash> totals(1024);
+  // Bin rows in (bin, class, source) order: by group, then by the entry's rank. Rows of one
+  // source under two rule masks that resolve to one class are then adjacent and merged.
+  struct KeyIndex {
+    uint64_t key;
+    uint32_t index;
+  };
+  std::vector<KeyIndex> order(bins_.size());
+  size_t most_flag_rows = 0;
+  for (uint32_t i = 0; i < bins_.size(); ++i) {
+    const BinRecord& r = bins_[i];
+    const EntryInfo& in = info[r.entry];
+    const uint32_t g = group_order[group_of(r.bin, in.class_id)];
+    order[i] = KeyIndex{uint64_t{g} << 32 | in.rank, i};
+    most_flag_rows += static_cast<size_t>(__builtin_popcountll(in.flags));
+  }
+  radix_sort(order, [](const KeyIndex& k) { return k.key; });
+  out.totals.resize(groups.size());
+  for (uint32_t g = 0; g < groups.size(); ++g) {
+    BinTotals& t = out.totals[group_order[g]];
+    t.bin_start = groups[g].bin;
+    t.class_id = groups[g].class_id;
+  }
   out.bin_sources.reserve(bins_.size());
-  std::vector<FlaggedRow> flagged;
-  flagged.reserve(bins_.size());
-  for (const BinRecord& r : bins_) {
-    const uint16_t cls = entry_class[r.entry];
-    BinTotals& t = totals[BinClassKey{r.bin, cls}];
-    t.bin_start = r.bin;
-    t.class_id = cls;
+  out.bin_flags.reserve(most_flag_rows);
+  std::vector<FlaggedRow> flagged;  // of the current group
+  for (size_t k = 0; k < order.size(); ++k) {
+    // Rows are visited in source order, at random: fetch rows, then their entries' info.
+    constexpr size_t kAhead = 8;
+    if (k + 2 * kAhead < order.size()) __builtin_prefetch(&bins_[order[k + 2 * kAhead].index]);
+    if (k + kAhead < order.size()) __builtin_prefetch(&info[bins_[order[k + kAhead].index].entry]);
+    const BinRecord& r = bins_[order[k].index];
+    const EntryInfo& in = info[r.entry];
+    const uint16_t cls = in.class_id;
+    BinTotals& t = out.totals[order[k].key >> 32];
     t.packets += r.packets;
     t.bytes += r.bytes;
-    if (keep_evidence[r.entry]) t.evidence_packets += r.evidence;
-    const core::Address& src = entries_[r.entry].key.address;
+    if (in.keep_evidence) t.evidence_packets += r.evidence;
+    const core::Address& src = source_order[static_cast<uint32_t>(order[k].key)].source;
     BinSource row{r.bin, cls, src, r.packets};
     if (r.multi) {
       const Split& found = splits[EntryBinKey{r.entry, r.bin}];
@@ -387,34 +435,34 @@ TallySet CaptureTally::finish() {
               : 0;
       row.anchor_ns = r.train.last_ns;
     }
-    out.bin_sources.push_back(row);
-    if (entry_flags[r.entry] != 0) {
-      flagged.push_back(FlaggedRow{r.bin, cls, src, entry_flags[r.entry], r.packets});
+    if (!out.bin_sources.empty() && out.bin_sources.back().bin_start == row.bin_start &&
+        out.bin_sources.back().class_id == row.class_id && out.bin_sources.back().source == src) {
+      core::merge_source_rows(out.bin_sources.back(), row);
+    } else {
+      out.bin_sources.push_back(row);
+    }
+    if (in.flags != 0) flagged.push_back(FlaggedRow{src, in.flags, r.packets});
+    if (k + 1 == order.size() || order[k + 1].key >> 32 != order[k].key >> 32) {
+      append_flag_rows(t.bin_start, t.class_id, flagged, rule_to_id, out.bin_flags);
+      flagged.clear();
     }
   }
-  totals.for_each([&](const BinClassKey&, const BinTotals& t) { out.totals.push_back(t); });
-  std::sort(out.totals.begin(), out.totals.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.bin_start, a.class_id) < std::tie(b.bin_start, b.class_id);
-  });
-  auto source_key = [](const BinSource& a) { return std::tie(a.bin_start, a.class_id, a.source); };
-  std::sort(out.bin_sources.begin(), out.bin_sources.end(),
-            [&](const auto& a, const auto& b) { return source_key(a) < source_key(b); });
-  merge_adjacent(
-      out.bin_sources, [&](const auto& a, const auto& b) { return source_key(a) == source_key(b); },
-      [](auto& into, const auto& from) { core::merge_source_rows(into, from); });
-  out.bin_flags = flag_rows(flagged, rule_to_id);
-  out.bin_ports.reserve(ports_.size());
-  for (const PortKey& k : ports_)
-    out.bin_ports.push_back(BinPort{k.bin, entry_class[k.entry], k.port});
-  std::sort(out.bin_ports.begin(), out.bin_ports.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.bin_start, a.class_id, a.port) < std::tie(b.bin_start, b.class_id, b.port);
-  });
-  out.bin_ports.erase(std::unique(out.bin_ports.begin(), out.bin_ports.end(),
-                                  [](const auto& a, const auto& b) {
-                                    return a.bin_start == b.bin_start && a.class_id == b.class_id &&
-                                           a.port == b.port;
-                                  }),
-                      out.bin_ports.end());
+
+  // Ports: one key per (group, port), sorted and unique.
+  std::vector<uint64_t> port_keys(ports_.size());
+  for (size_t i = 0; i < ports_.size(); ++i) {
+    const PortKey& p = ports_[i];
+    port_keys[i] = uint64_t{group_order[group_of(p.bin, info[p.entry].class_id)]} << 16 | p.port;
+  }
+  ports_.clear();
+  ports_.shrink_to_fit();
+  radix_sort(port_keys, [](uint64_t k) { return k; });
+  port_keys.erase(std::unique(port_keys.begin(), port_keys.end()), port_keys.end());
+  out.bin_ports.reserve(port_keys.size());
+  for (const uint64_t k : port_keys) {
+    const BinTotals& t = out.totals[k >> 16];
+    out.bin_ports.push_back(BinPort{t.bin_start, t.class_id, static_cast<uint16_t>(k)});
+  }
   return out;
 }
 

@@ -53,36 +53,38 @@ class CaptureTally {
                    (k.mask * 0xc2b2ae3d27d4eb4fULL));
     }
   };
-  // Per (source address, rule mask); the current bin is kept inline and spilled on change.
-  // Three cache lines: what every packet updates first, then the cadence, then the current
-  // train and the cold key; add_batch prefetches all three.
-  struct alignas(64) Entry {
+  // Per (source address, rule mask): everything a packet reads or writes, in one aligned pair
+  // of cache lines (a miss fetches both). The current bin is kept inline and spilled on change;
+  // the cadence histogram lives apart (cadences_), fed by runs of intervals in one bucket.
+  struct alignas(128) Entry {
+    EntryKey key;
     int64_t last_ns = 0;
     int64_t bin = INT64_MIN;
-    uint64_t packets = 0;
-    uint64_t bytes = 0;
     uint64_t bin_packets = 0;
     uint64_t bin_bytes = 0;
     uint64_t bin_evidence = 0;
-    uint16_t last_port = 0;
-    int8_t leading_class = -1;  // a rule index (< Classifier::kMaxRules) or -1
-    uint32_t bin_trains = 0;    // trains of the current bin already in trains_
-    classify::CadenceHistogram cadence;
     Train train;  // the current train (run on one source port) of the current bin
+    uint64_t packets = 0;
+    uint64_t bytes = 0;
     int64_t first_ns = 0;
-    EntryKey key;
+    uint32_t bin_trains = 0;  // trains of the current bin already in trains_
+    uint16_t last_port = 0;
+    uint16_t cadence_run = 0;   // intervals in cadence_bucket not yet in the histogram
+    int8_t leading_class = -1;  // a rule index (< Classifier::kMaxRules) or -1
+    uint8_t cadence_bucket = 0;
   };
-  static_assert(sizeof(Entry) % 64 == 0);
+  static_assert(sizeof(Entry) == 128);
   static constexpr size_t kEntryLines = sizeof(Entry) / 64;
   struct BinRecord {
     uint32_t entry;
+    bool multi;
     int64_t bin;
     uint64_t packets;
     uint64_t bytes;
     uint64_t evidence;
     Train train;  // the bin's only train, or (multi) its last one, also in trains_
-    bool multi;
   };
+  static_assert(sizeof(BinRecord) == 64);
   struct TrainRecord {
     uint32_t entry;
     int64_t bin;
@@ -96,6 +98,10 @@ class CaptureTally {
   };
 
   void spill(uint32_t index, Entry& e);
+  // Moves the entry's held-back run of intervals into its histogram.
+  void flush_cadence(uint32_t index, Entry& e);
+  // One interval of the entry, >= 0.
+  void add_interval(uint32_t index, Entry& e, int64_t interval_ns);
   // Records that the entry used the port in the bin. Appended (duplicates and all) rather than
   // inserted into a set: no random access per packet; duplicates go when the list doubles.
   void note_port(const PortKey& key);
@@ -111,9 +117,10 @@ class CaptureTally {
   classify::MatchCache matches_;  // per packet shape
   int64_t bin_width_s_;
   SourceIndex index_;  // EntryKey -> entries_
-  // 2^15 entries a chunk: 6 MB, three huge pages exactly.
+  // 2^15 entries a chunk: 4 MB, two huge pages exactly; likewise 2^16 histograms and bins.
   ChunkedArray<Entry, 15> entries_;
-  std::vector<BinRecord> bins_;
+  ChunkedArray<classify::CadenceHistogram, 16> cadences_;  // per entry
+  ChunkedArray<BinRecord, 15> bins_;
   std::vector<TrainRecord> trains_;  // trains of (entry, bin) pairs that have more than one
   std::vector<PortKey> ports_;
   size_t ports_unique_ = 0;  // length of ports_ after its last de-duplication
