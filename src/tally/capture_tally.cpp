@@ -65,7 +65,11 @@ CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_w
     : classifier_(classifier), matches_(classifier), bin_width_s_(bin_width_s), index_(1 << 12) {}
 
 void CaptureTally::add(const core::Observation& obs) {
-  add_packets(obs, 1, obs.ip_length, obs.time_ns);
+  const EntryKey key{obs.src, matches_.match(obs)};
+  const uint32_t index = entry_index(key, mask_id(key.mask), EntryKeyHash{}(key));
+  if (!add_fast(obs, index, classifier_.leading_class(key.mask))) {
+    add_packets(obs, index, 1, obs.ip_length, obs.time_ns);
+  }
 }
 
 void CaptureTally::add_summary(const core::Observation& first, uint64_t packets, uint64_t bytes,
@@ -80,6 +84,7 @@ void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
   constexpr size_t kSlotAhead = 8;
   constexpr size_t kEntryAhead = 8;
   EntryKey keys[kBatch];
+  uint32_t mask_ids[kBatch];
   uint64_t hashes[kBatch];
   uint32_t candidates[kBatch];
   for (size_t done = 0; done < n; done += kBatch) {
@@ -87,44 +92,144 @@ void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
     const core::Observation* o = obs + done;
     for (size_t i = 0; i < m + kSlotAhead + kEntryAhead; ++i) {
       if (i < m) {
-        keys[i] = EntryKey{o[i].src, matches_.match(o[i])};
+        keys[i].address = o[i].src;
+        keys[i].mask = matches_.match(o[i]);
+        mask_ids[i] = mask_id(keys[i].mask);
         hashes[i] = EntryKeyHash{}(keys[i]);
         index_.prefetch(hashes[i]);
       }
       if (i >= kSlotAhead && i - kSlotAhead < m) {
         const size_t j = i - kSlotAhead;
         candidates[j] = index_.candidate(hashes[j]);
-        if (candidates[j] != SourceIndex::kNone) {
-          const char* e = reinterpret_cast<const char*>(&entries_[candidates[j]]);
-          for (size_t line = 0; line < kEntryLines; ++line) __builtin_prefetch(e + 64 * line, 1);
-        }
+        if (candidates[j] != SourceIndex::kNone) __builtin_prefetch(&hot_[candidates[j]], 1);
       }
       // Entries are made here, in packet order, as add() would make them; a candidate found
       // before an earlier packet made its entry is confirmed or looked up again.
       if (i >= kSlotAhead + kEntryAhead) {
         const size_t j = i - kSlotAhead - kEntryAhead;
         const uint32_t c = candidates[j];
-        const uint32_t index = c != SourceIndex::kNone && entries_[c].key == keys[j]
+        const uint32_t index = c != SourceIndex::kNone && hot_[c].address == keys[j].address &&
+                                       hot_[c].mask_id == mask_ids[j]
                                    ? c
-                                   : entry_index(keys[j], hashes[j]);
-        add_packets(o[j], index, 1, o[j].ip_length, o[j].time_ns);
+                                   : entry_index(keys[j], mask_ids[j], hashes[j]);
+        if (!add_fast(o[j], index, classifier_.leading_class(keys[j].mask))) {
+          add_packets(o[j], index, 1, o[j].ip_length, o[j].time_ns);
+        }
       }
     }
   }
 }
 
-uint32_t CaptureTally::entry_index(const EntryKey& key, uint64_t hash) {
-  const uint32_t found =
-      index_.find(hash, [&](uint32_t entry) { return entries_[entry].key == key; });
+uint32_t CaptureTally::mask_id(uint64_t mask) {
+  if (mask == last_mask_ && last_mask_id_ != UINT32_MAX) return last_mask_id_;
+  uint32_t& id = mask_ids_[mask];
+  if (id == 0) {
+    masks_.push_back(mask);
+    id = static_cast<uint32_t>(masks_.size());
+  }
+  last_mask_ = mask;
+  last_mask_id_ = id - 1;
+  return last_mask_id_;
+}
+
+CaptureTally::Entry CaptureTally::unpack(uint32_t index) const {
+  const Hot& h = hot_[index];
+  const Cold& c = cold_[index];
+  Entry e;
+  e.key = EntryKey{h.address, c.mask};
+  e.last_ns = h.last_ns;
+  e.bin = h.bin_id == 0 ? INT64_MIN : bin_values_[h.bin_id - 1];
+  e.bin_packets = uint64_t{c.bin_packets_high} << 32 | h.bin_packets;
+  e.bin_bytes = uint64_t{c.bin_bytes_high} << 32 | h.bin_bytes;
+  e.bin_evidence = uint64_t{c.bin_evidence_high} << 32 | h.bin_evidence;
+  e.train = Train{h.train_first_ns, (h.state & kTrainLastApart) ? c.train_last_ns : h.last_ns,
+                  c.train_packets_high << 16 | h.train_packets};
+  e.packets = c.earlier_packets + e.bin_packets;
+  e.bytes = c.earlier_bytes + e.bin_bytes;
+  e.first_ns = c.first_ns;
+  e.bin_trains = c.bin_trains;
+  e.last_port = h.last_port;
+  e.cadence_run = h.cadence_run;
+  e.leading_class = static_cast<int8_t>(classifier_.leading_class(c.mask));
+  e.cadence_bucket = h.cadence_bucket;
+  return e;
+}
+
+void CaptureTally::pack(uint32_t index, const Entry& e) {
+  Hot& h = hot_[index];
+  Cold& c = cold_[index];
+  h.address = e.key.address;
+  c.mask = e.key.mask;
+  h.mask_id = mask_id(e.key.mask);
+  h.last_ns = e.last_ns;
+  if (e.bin == INT64_MIN) {
+    h.bin_id = 0;
+  } else if (e.bin == cached_bin_ && cached_bin_id_ != 0) {
+    h.bin_id = cached_bin_id_;
+  } else {
+    h.bin_id = *bin_ids_.find(e.bin);
+  }
+  h.bin_packets = static_cast<uint32_t>(e.bin_packets);
+  c.bin_packets_high = static_cast<uint32_t>(e.bin_packets >> 32);
+  h.bin_bytes = static_cast<uint32_t>(e.bin_bytes);
+  c.bin_bytes_high = static_cast<uint32_t>(e.bin_bytes >> 32);
+  h.bin_evidence = static_cast<uint32_t>(e.bin_evidence);
+  c.bin_evidence_high = static_cast<uint32_t>(e.bin_evidence >> 32);
+  h.train_first_ns = e.train.first_ns;
+  h.train_packets = static_cast<uint16_t>(e.train.packets);
+  c.train_packets_high = e.train.packets >> 16;
+  h.state = e.packets > 0 ? kHasPackets : 0;
+  if (e.train.last_ns != e.last_ns) {
+    h.state |= kTrainLastApart;
+    c.train_last_ns = e.train.last_ns;
+  }
+  c.earlier_packets = e.packets - e.bin_packets;
+  c.earlier_bytes = e.bytes - e.bin_bytes;
+  c.first_ns = e.first_ns;
+  c.bin_trains = e.bin_trains;
+  h.last_port = e.last_port;
+  h.cadence_run = e.cadence_run;
+  h.cadence_bucket = e.cadence_bucket;
+}
+
+bool CaptureTally::add_fast(const core::Observation& obs, uint32_t index, int leading_class) {
+  Hot& h = hot_[index];
+  const int64_t t = obs.time_ns;
+  // In order, in the current bin (as bin_of would find it) and train, no counter carrying.
+  uint32_t bytes = 0;
+  if (h.state != kHasPackets || t < h.last_ns || t < bin_lo_ns_ || t >= bin_hi_ns_ ||
+      h.bin_id != cached_bin_id_ || obs.src_port != h.last_port || h.bin_packets == UINT32_MAX ||
+      h.bin_evidence == UINT32_MAX || h.train_packets == UINT16_MAX ||
+      __builtin_add_overflow(h.bin_bytes, obs.ip_length, &bytes)) {
+    return false;
+  }
+  ++observations_;
+  first_ns_ = std::min(first_ns_, t);
+  last_ns_ = std::max(last_ns_, t);
+  add_interval(index, h, t - h.last_ns);
+  h.last_ns = t;  // and so the train's last request
+  ++h.bin_packets;
+  h.bin_bytes = bytes;
+  if (classifier_.evidence(leading_class, obs)) ++h.bin_evidence;
+  ++h.train_packets;
+  return true;
+}
+
+uint32_t CaptureTally::entry_index(const EntryKey& key, uint32_t mask_id, uint64_t hash) {
+  const uint32_t found = index_.find(hash, [&](uint32_t entry) {
+    return hot_[entry].address == key.address && hot_[entry].mask_id == mask_id;
+  });
   if (found != SourceIndex::kNone) return found;
   Entry fresh;
   fresh.key = key;
-  cadences_.push_back(classify::CadenceHistogram{});
   fresh.first_ns = INT64_MAX;
   fresh.last_ns = INT64_MIN;
   fresh.leading_class = static_cast<int8_t>(classifier_.leading_class(key.mask));
-  const auto index = static_cast<uint32_t>(entries_.size());
-  entries_.push_back(fresh);
+  const auto index = static_cast<uint32_t>(hot_.size());
+  hot_.push_back(Hot{});
+  cold_.push_back(Cold{});
+  cadences_.push_back(classify::CadenceHistogram{});
+  pack(index, fresh);
   index_.insert(hash, index);
   return index;
 }
@@ -140,13 +245,20 @@ int64_t CaptureTally::bin_of(int64_t time_ns) {
     bin_lo_ns_ = bin_hi_ns_ = 0;
   }
   cached_bin_ = bin;
+  uint32_t& id = bin_ids_[bin];
+  if (id == 0) {
+    bin_values_.push_back(bin);
+    id = static_cast<uint32_t>(bin_values_.size());
+  }
+  cached_bin_id_ = id;
   return bin;
 }
 
 void CaptureTally::add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes,
                                int64_t last_ns) {
   const EntryKey key{obs.src, matches_.match(obs)};
-  add_packets(obs, entry_index(key, EntryKeyHash{}(key)), packets, bytes, last_ns);
+  add_packets(obs, entry_index(key, mask_id(key.mask), EntryKeyHash{}(key)), packets, bytes,
+              last_ns);
 }
 
 void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uint64_t packets,
@@ -154,7 +266,7 @@ void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uin
   observations_ += packets;
   first_ns_ = std::min(first_ns_, obs.time_ns);
   last_ns_ = std::max(last_ns_, last_ns);
-  Entry& e = entries_[index];
+  Entry e = unpack(index);
   if (e.packets == 0) {
     e.first_ns = obs.time_ns;
     e.last_ns = obs.time_ns;
@@ -198,9 +310,11 @@ void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uin
     e.train.last_ns = std::max(e.train.last_ns, last_ns);
     e.train.packets += packets;
   }
+  pack(index, e);
 }
 
-void CaptureTally::add_interval(uint32_t index, Entry& e, int64_t interval_ns) {
+template <class E>
+void CaptureTally::add_interval(uint32_t index, E& e, int64_t interval_ns) {
   const auto bucket = static_cast<uint8_t>(classify::CadenceHistogram::bucket_of(interval_ns));
   if (bucket == e.cadence_bucket && e.cadence_run < UINT16_MAX) {
     ++e.cadence_run;
@@ -211,7 +325,8 @@ void CaptureTally::add_interval(uint32_t index, Entry& e, int64_t interval_ns) {
   e.cadence_run = 1;
 }
 
-void CaptureTally::flush_cadence(uint32_t index, Entry& e) {
+template <class E>
+void CaptureTally::flush_cadence(uint32_t index, E& e) {
   if (e.cadence_run == 0) return;
   cadences_[index].add_to_bucket(e.cadence_bucket, e.cadence_run);
   e.cadence_run = 0;
@@ -256,7 +371,7 @@ TallySet CaptureTally::finish() {
   out.class_names.push_back(classify::kUnclassified);
 
   // Spill each entry's current bin and resolve it, in entry order.
-  const size_t n_entries = entries_.size();
+  const size_t n_entries = hot_.size();
   struct EntryInfo {
     uint64_t flags;  // rule bits of the flags raised
     uint32_t rank;   // place in source order
@@ -271,7 +386,7 @@ TallySet CaptureTally::finish() {
   };
   std::vector<SourceOrder> source_order(n_entries);
   for (uint32_t i = 0; i < n_entries; ++i) {
-    Entry& e = entries_[i];
+    Entry e = unpack(i);  // spilled and flushed here, not packed again: finish() is the end
     if (e.bin != INT64_MIN && e.bin_packets > 0) spill(i, e);
     flush_cadence(i, e);
     const classify::CadenceHistogram& cadence = cadences_[i];
@@ -293,13 +408,14 @@ TallySet CaptureTally::finish() {
     constexpr size_t kAhead = 16;
     if (k + kAhead < source_order.size()) {
       const uint32_t ahead = source_order[k + kAhead].entry;
-      __builtin_prefetch(&entries_[ahead]);
+      __builtin_prefetch(&hot_[ahead]);
+      __builtin_prefetch(&cold_[ahead]);
       __builtin_prefetch(&cadences_[ahead]);
       __builtin_prefetch(&info[ahead], 1);
     }
     const SourceOrder& o = source_order[k];
     info[o.entry].rank = static_cast<uint32_t>(k);
-    const Entry& e = entries_[o.entry];
+    const Entry e = unpack(o.entry);
     if (out.sources.empty() || out.sources.back().source != o.source ||
         out.sources.back().class_id != o.class_id) {
       SourceSummary s;

@@ -37,7 +37,7 @@ class CaptureTally {
   TallySet finish();
 
   uint64_t observations() const { return observations_; }
-  size_t tracked_sources() const { return entries_.size(); }
+  size_t tracked_sources() const { return hot_.size(); }
   int64_t first_ns() const { return first_ns_; }
   int64_t last_ns() const { return last_ns_; }
 
@@ -47,16 +47,18 @@ class CaptureTally {
     uint64_t mask = 0;
     friend bool operator==(const EntryKey&, const EntryKey&) = default;
   };
+  struct IntHash {
+    uint64_t operator()(uint64_t k) const { return mix64(k); }
+  };
   struct EntryKeyHash {
     uint64_t operator()(const EntryKey& k) const {
       return mix64(k.address.hi * 0x9e3779b97f4a7c15ULL ^ k.address.lo ^
                    (k.mask * 0xc2b2ae3d27d4eb4fULL));
     }
   };
-  // Per (source address, rule mask): everything a packet reads or writes, in one aligned pair
-  // of cache lines (a miss fetches both). The current bin is kept inline and spilled on change;
-  // the cadence histogram lives apart (cadences_), fed by runs of intervals in one bucket.
-  struct alignas(128) Entry {
+  // An entry per (source address, rule mask), whole: what add_packets and finish() work on.
+  // It is stored in two parts, Hot and Cold (pack, unpack).
+  struct Entry {
     EntryKey key;
     int64_t last_ns = 0;
     int64_t bin = INT64_MIN;
@@ -73,8 +75,40 @@ class CaptureTally {
     int8_t leading_class = -1;  // a rule index (< Classifier::kMaxRules) or -1
     uint8_t cadence_bucket = 0;
   };
-  static_assert(sizeof(Entry) == 128);
-  static constexpr size_t kEntryLines = sizeof(Entry) / 64;
+  // The cache line a packet in order, in the entry's current bin and train, reads and writes
+  // (add_batch's fast path); anything else unpacks the entry. Counters keep their low bits
+  // here and the rest in Cold.
+  struct alignas(64) Hot {
+    core::Address address;
+    int64_t last_ns = 0;
+    int64_t train_first_ns = 0;
+    uint32_t mask_id = 0;  // index into masks_
+    uint32_t bin_id = 0;   // 1 + index into bin_values_; 0: no bin yet
+    uint32_t bin_packets = 0;
+    uint32_t bin_bytes = 0;
+    uint32_t bin_evidence = 0;
+    uint16_t train_packets = 0;
+    uint16_t last_port = 0;
+    uint16_t cadence_run = 0;
+    uint8_t cadence_bucket = 0;
+    uint8_t state = 0;  // kHasPackets, kTrainLastApart
+  };
+  static_assert(sizeof(Hot) == 64);
+  static constexpr uint8_t kHasPackets = 1;      // Entry::packets > 0
+  static constexpr uint8_t kTrainLastApart = 2;  // train.last_ns != last_ns: in Cold
+  struct alignas(64) Cold {
+    uint64_t mask = 0;
+    int64_t first_ns = 0;
+    uint64_t earlier_packets = 0;  // packets and bytes of the spilled bins
+    uint64_t earlier_bytes = 0;
+    int64_t train_last_ns = 0;
+    uint64_t train_packets_high = 0;  // train.packets >> 16
+    uint32_t bin_packets_high = 0;    // >> 32, likewise
+    uint32_t bin_bytes_high = 0;
+    uint32_t bin_evidence_high = 0;
+    uint32_t bin_trains = 0;
+  };
+  static_assert(sizeof(Cold) == 64);
   struct BinRecord {
     uint32_t entry;
     bool multi;
@@ -97,11 +131,19 @@ class CaptureTally {
     friend auto operator<=>(const PortKey&, const PortKey&) = default;
   };
 
+  Entry unpack(uint32_t index) const;
+  void pack(uint32_t index, const Entry& e);
+  // One packet through the Hot line alone; false (and nothing done) if it needs more.
+  bool add_fast(const core::Observation& obs, uint32_t index, int leading_class);
   void spill(uint32_t index, Entry& e);
-  // Moves the entry's held-back run of intervals into its histogram.
-  void flush_cadence(uint32_t index, Entry& e);
+  // Moves the entry's held-back run of intervals (of an Entry or Hot) into its histogram.
+  template <class E>
+  void flush_cadence(uint32_t index, E& e);
   // One interval of the entry, >= 0.
-  void add_interval(uint32_t index, Entry& e, int64_t interval_ns);
+  template <class E>
+  void add_interval(uint32_t index, E& e, int64_t interval_ns);
+  // The number of a rule mask (masks_), made if new.
+  uint32_t mask_id(uint64_t mask);
   // Records that the entry used the port in the bin. Appended (duplicates and all) rather than
   // inserted into a set: no random access per packet; duplicates go when the list doubles.
   void note_port(const PortKey& key);
@@ -109,22 +151,31 @@ class CaptureTally {
   void add_packets(const core::Observation& obs, uint32_t index, uint64_t packets, uint64_t bytes,
                    int64_t last_ns);
   // The entry of (source, mask), made if new; `hash` is EntryKeyHash of the key.
-  uint32_t entry_index(const EntryKey& key, uint64_t hash);
-  // core::bin_start of the packet's second, without dividing while packets stay in one bin.
+  uint32_t entry_index(const EntryKey& key, uint32_t mask_id, uint64_t hash);
+  // core::bin_start of the packet's second, without dividing while packets stay in one bin;
+  // sets cached_bin_id_.
   int64_t bin_of(int64_t time_ns);
 
   const classify::Classifier& classifier_;
   classify::MatchCache matches_;  // per packet shape
   int64_t bin_width_s_;
-  SourceIndex index_;  // EntryKey -> entries_
-  // 2^15 entries a chunk: 4 MB, two huge pages exactly; likewise 2^16 histograms and bins.
-  ChunkedArray<Entry, 15> entries_;
+  SourceIndex index_;  // EntryKey -> entry number
+  // 2^16 lines a chunk: 4 MB, two huge pages exactly; likewise 2^15 bin records.
+  ChunkedArray<Hot, 16> hot_;
+  ChunkedArray<Cold, 16> cold_;
   ChunkedArray<classify::CadenceHistogram, 16> cadences_;  // per entry
   ChunkedArray<BinRecord, 15> bins_;
   std::vector<TrainRecord> trains_;  // trains of (entry, bin) pairs that have more than one
   std::vector<PortKey> ports_;
   size_t ports_unique_ = 0;  // length of ports_ after its last de-duplication
   int64_t bin_lo_ns_ = 0, bin_hi_ns_ = 0, cached_bin_ = 0;  // [lo, hi) lies in cached_bin_
+  uint32_t cached_bin_id_ = 0;
+  std::vector<int64_t> bin_values_;                // bins seen, by id - 1
+  FlatMap<int64_t, uint32_t, IntHash> bin_ids_;    // bin -> id
+  std::vector<uint64_t> masks_;                    // rule masks seen, by id
+  FlatMap<uint64_t, uint32_t, IntHash> mask_ids_;  // mask -> id + 1
+  uint64_t last_mask_ = 0;
+  uint32_t last_mask_id_ = UINT32_MAX;
   uint64_t observations_ = 0;
   int64_t first_ns_ = INT64_MAX;
   int64_t last_ns_ = INT64_MIN;

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include "classify/rule_loader.h"
 #include "cli/rule_options.h"
@@ -133,6 +135,83 @@ TEST(CaptureTally, OutOfOrderPacketsStillCountOnce) {
   uint64_t packets = 0;
   for (const auto& r : t.totals) packets += r.packets;
   EXPECT_EQ(packets, 3u);
+}
+
+// A packet in order in its source's bin and train touches one cache line, where counters keep
+// only their low bits (32 for a bin's packets and bytes, 16 for a train's packets); the rest
+// is carried apart. Counts past those widths must come out whole.
+TEST(CaptureTally, CountsBeyondTheHotLineWidths) {
+  auto classifier = cli::RuleOptions{}.load();
+  ASSERT_TRUE(classifier);
+  CaptureTally tally(classifier.value(), 86400);
+  const int64_t step = 500'000'000;  // all within the day of kT0 (12:00)
+  // A daily summary claiming 5e9 requests (bytes past 2^32 too), then 70,000 single packets
+  // of one train (past 2^16), then 3 more after a port change.
+  const uint64_t summary_packets = 5'000'000'000ULL;
+  const uint64_t summary_bytes = summary_packets * 76;
+  const int64_t summary_last = kT0 + 3600LL * 1'000'000'000;
+  tally.add_summary(netgear("192.0.2.9", kT0), summary_packets, summary_bytes, summary_last);
+  const int kSingles = 70'000;
+  int64_t t = summary_last;
+  for (int i = 0; i < kSingles; ++i) {
+    tally.add(netgear("192.0.2.9", t += step));
+    tally.add(netgear("192.0.2.10", t + 1000));  // one train of 70,000 requests
+  }
+  for (int i = 0; i < 3; ++i) tally.add(netgear("192.0.2.9", t += step, 40000));
+  TallySet out = tally.finish();
+  const uint64_t packets = summary_packets + kSingles + 3;
+  ASSERT_EQ(out.sources.size(), 2u);
+  EXPECT_EQ(out.sources[0].packets, packets);
+  EXPECT_EQ(out.sources[0].bytes, packets * 76);
+  EXPECT_EQ(out.sources[0].first_ns, kT0);
+  EXPECT_EQ(out.sources[0].last_ns, t);
+  ASSERT_EQ(out.totals.size(), 1u);
+  EXPECT_EQ(out.totals[0].packets, packets + kSingles);
+  EXPECT_EQ(out.totals[0].bytes, (packets + kSingles) * 76);
+  ASSERT_EQ(out.bin_sources.size(), 2u);
+  EXPECT_EQ(out.bin_sources[0].packets, packets);
+  EXPECT_EQ(out.bin_sources[0].first_ns, kT0);
+  EXPECT_EQ(out.bin_sources[0].last_ns, t);
+  EXPECT_EQ(out.bin_sources[1].packets, static_cast<uint64_t>(kSingles));
+  EXPECT_EQ(out.bin_sources[1].interval_ns, step);  // (last - first) / (train packets - 1)
+}
+
+// add_batch (the software pipeline) and add (one packet at a time) count alike.
+TEST(CaptureTally, BatchAndSingleAddsAgree) {
+  auto classifier = cli::RuleOptions{}.load();
+  ASSERT_TRUE(classifier);
+  std::vector<core::Observation> packets;
+  const int64_t step = 1'080'000'000;
+  for (int64_t i = 0; i < 20'000; ++i) {
+    // 500 sources, some out of order, some changing port, across an hour boundary.
+    const std::string src = "10.0." + std::to_string(i % 500 / 250) + "." + std::to_string(i % 250);
+    int64_t t = kT0 + 3590LL * 1'000'000'000 + (i / 500) * step + (i % 500) * 1000;
+    if (i % 97 == 0) t -= 5 * step;
+    packets.push_back(netgear(src, t, static_cast<uint16_t>(i % 331 == 0 ? 1024 + i : 23457)));
+  }
+  CaptureTally single(classifier.value(), 3600);
+  for (const auto& o : packets) single.add(o);
+  CaptureTally batch(classifier.value(), 3600);
+  batch.add_batch(packets.data(), packets.size());
+  const TallySet a = single.finish();
+  const TallySet b = batch.finish();
+  ASSERT_EQ(a.bin_sources.size(), b.bin_sources.size());
+  for (size_t i = 0; i < a.bin_sources.size(); ++i) {
+    EXPECT_EQ(a.bin_sources[i].source, b.bin_sources[i].source);
+    EXPECT_EQ(a.bin_sources[i].packets, b.bin_sources[i].packets);
+    EXPECT_EQ(a.bin_sources[i].first_ns, b.bin_sources[i].first_ns);
+    EXPECT_EQ(a.bin_sources[i].last_ns, b.bin_sources[i].last_ns);
+    EXPECT_EQ(a.bin_sources[i].devices, b.bin_sources[i].devices);
+    EXPECT_EQ(a.bin_sources[i].interval_ns, b.bin_sources[i].interval_ns);
+  }
+  ASSERT_EQ(a.sources.size(), b.sources.size());
+  for (size_t i = 0; i < a.sources.size(); ++i) {
+    EXPECT_EQ(a.sources[i].packets, b.sources[i].packets);
+    EXPECT_EQ(a.sources[i].cadence.buckets(), b.sources[i].cadence.buckets());
+  }
+  EXPECT_EQ(a.bin_ports.size(), b.bin_ports.size());
+  EXPECT_EQ(a.bin_flags.size(), b.bin_flags.size());
+  EXPECT_EQ(a.totals.size(), 2u);
 }
 
 }  // namespace
