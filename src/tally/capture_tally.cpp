@@ -136,7 +136,7 @@ CaptureTally::Entry CaptureTally::unpack(uint32_t index) const {
   const Hot& h = hot_[index];
   const Cold& c = cold_[index];
   Entry e;
-  e.key = EntryKey{h.address, c.mask};
+  e.key = EntryKey{h.address, masks_[h.mask_id]};
   e.last_ns = h.last_ns;
   e.bin = h.bin_id == 0 ? INT64_MIN : bin_values_[h.bin_id - 1];
   e.bin_packets = uint64_t{c.bin_packets_high} << 32 | h.bin_packets;
@@ -150,7 +150,7 @@ CaptureTally::Entry CaptureTally::unpack(uint32_t index) const {
   e.bin_trains = c.bin_trains;
   e.last_port = h.last_port;
   e.cadence_run = h.cadence_run;
-  e.leading_class = static_cast<int8_t>(classifier_.leading_class(c.mask));
+  e.leading_class = static_cast<int8_t>(classifier_.leading_class(e.key.mask));
   e.cadence_bucket = h.cadence_bucket;
   return e;
 }
@@ -159,7 +159,6 @@ void CaptureTally::pack(uint32_t index, const Entry& e) {
   Hot& h = hot_[index];
   Cold& c = cold_[index];
   h.address = e.key.address;
-  c.mask = e.key.mask;
   h.mask_id = mask_id(e.key.mask);
   h.last_ns = e.last_ns;
   if (e.bin == INT64_MIN) {
@@ -228,7 +227,6 @@ uint32_t CaptureTally::entry_index(const EntryKey& key, uint32_t mask_id, uint64
   const auto index = static_cast<uint32_t>(hot_.size());
   hot_.push_back(Hot{});
   cold_.push_back(Cold{});
-  cadences_.push_back(classify::CadenceHistogram{});
   pack(index, fresh);
   index_.insert(hash, index);
   return index;
@@ -282,8 +280,8 @@ void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uin
   if (packets > 1) {
     // A summary of several requests: their mean interval stands for each of them.
     flush_cadence(index, e);
-    cadences_[index].add_intervals_ns((last_ns - obs.time_ns) / static_cast<int64_t>(packets - 1),
-                                      packets - 1);
+    cadence_of(index).add_intervals_ns((last_ns - obs.time_ns) / static_cast<int64_t>(packets - 1),
+                                       packets - 1);
     e.last_ns = std::max(e.last_ns, last_ns);
   }
   e.packets += packets;
@@ -328,8 +326,25 @@ void CaptureTally::add_interval(uint32_t index, E& e, int64_t interval_ns) {
 template <class E>
 void CaptureTally::flush_cadence(uint32_t index, E& e) {
   if (e.cadence_run == 0) return;
-  cadences_[index].add_to_bucket(e.cadence_bucket, e.cadence_run);
+  cadence_of(index).add_to_bucket(e.cadence_bucket, e.cadence_run);
   e.cadence_run = 0;
+}
+
+classify::CadenceHistogram& CaptureTally::cadence_of(uint32_t index) {
+  Cold& c = cold_[index];
+  if (c.cadence == 0) {
+    cadences_.push_back(classify::CadenceHistogram{});
+    c.cadence = static_cast<uint32_t>(cadences_.size());
+  }
+  return cadences_[c.cadence - 1];
+}
+
+classify::CadenceHistogram CaptureTally::cadence_now(uint32_t index, const Entry& e) const {
+  const Cold& c = cold_[index];
+  if (c.cadence != 0) return cadences_[c.cadence - 1];
+  classify::CadenceHistogram h;
+  if (e.cadence_run > 0) h.add_to_bucket(e.cadence_bucket, e.cadence_run);
+  return h;
 }
 
 void CaptureTally::note_port(const PortKey& key) {
@@ -386,10 +401,12 @@ TallySet CaptureTally::finish() {
   };
   std::vector<SourceOrder> source_order(n_entries);
   for (uint32_t i = 0; i < n_entries; ++i) {
-    Entry e = unpack(i);  // spilled and flushed here, not packed again: finish() is the end
+    // Spilled here and (if it has a histogram) flushed into it, but not packed again: an entry
+    // without a histogram is one run, which cadence_now makes into one again below.
+    Entry e = unpack(i);
     if (e.bin != INT64_MIN && e.bin_packets > 0) spill(i, e);
-    flush_cadence(i, e);
-    const classify::CadenceHistogram& cadence = cadences_[i];
+    if (cold_[i].cadence != 0) flush_cadence(i, e);
+    const classify::CadenceHistogram cadence = cadence_now(i, e);
     const int rule = classifier_.resolve_class(e.key.mask, cadence);
     const uint16_t cls = rule < 0 ? unclassified_id : static_cast<uint16_t>(rule_to_id[rule]);
     info[i] = EntryInfo{classifier_.resolve_flags(e.key.mask, cadence), 0, cls,
@@ -410,7 +427,6 @@ TallySet CaptureTally::finish() {
       const uint32_t ahead = source_order[k + kAhead].entry;
       __builtin_prefetch(&hot_[ahead]);
       __builtin_prefetch(&cold_[ahead]);
-      __builtin_prefetch(&cadences_[ahead]);
       __builtin_prefetch(&info[ahead], 1);
     }
     const SourceOrder& o = source_order[k];
@@ -430,7 +446,7 @@ TallySet CaptureTally::finish() {
     s.last_ns = std::max(s.last_ns, e.last_ns);
     s.packets += e.packets;
     s.bytes += e.bytes;
-    s.cadence.merge(cadences_[o.entry]);
+    s.cadence.merge(cadence_now(o.entry, e));
   }
 
   // (bin, class) groups, numbered in (bin, class) order.

@@ -97,7 +97,7 @@ class CaptureTally {
   static constexpr uint8_t kHasPackets = 1;      // Entry::packets > 0
   static constexpr uint8_t kTrainLastApart = 2;  // train.last_ns != last_ns: in Cold
   struct alignas(64) Cold {
-    uint64_t mask = 0;
+    uint32_t cadence = 0;  // 1 + index into cadences_; 0: none yet (an empty histogram)
     int64_t first_ns = 0;
     uint64_t earlier_packets = 0;  // packets and bytes of the spilled bins
     uint64_t earlier_bytes = 0;
@@ -142,6 +142,9 @@ class CaptureTally {
   // One interval of the entry, >= 0.
   template <class E>
   void add_interval(uint32_t index, E& e, int64_t interval_ns);
+  // The entry's histogram, made on first use; or its cadence so far (runs flushed), for finish().
+  classify::CadenceHistogram& cadence_of(uint32_t index);
+  classify::CadenceHistogram cadence_now(uint32_t index, const Entry& e) const;
   // The number of a rule mask (masks_), made if new.
   uint32_t mask_id(uint64_t mask);
   // Records that the entry used the port in the bin. Appended (duplicates and all) rather than
@@ -163,7 +166,8 @@ class CaptureTally {
   // 2^16 lines a chunk: 4 MB, two huge pages exactly; likewise 2^15 bin records.
   ChunkedArray<Hot, 16> hot_;
   ChunkedArray<Cold, 16> cold_;
-  ChunkedArray<classify::CadenceHistogram, 16> cadences_;  // per entry
+  // Histograms of the entries whose intervals did not all fall in one bucket (Cold::cadence).
+  ChunkedArray<classify::CadenceHistogram, 16> cadences_;
   ChunkedArray<BinRecord, 15> bins_;
   std::vector<TrainRecord> trains_;  // trains of (entry, bin) pairs that have more than one
   std::vector<PortKey> ports_;
