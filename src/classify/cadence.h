@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "classify/cadence_bucket.h"
+
 namespace iotcensus::classify {
 
 // Counters are one byte. When one would overflow, all are halved and from then on only every
@@ -13,7 +15,7 @@ namespace iotcensus::classify {
 // of early and late intervals instead of forgetting the early ones.
 class CadenceHistogram {
  public:
-  static constexpr int kBuckets = 60;
+  static constexpr int kBuckets = kCadenceBuckets;
   static constexpr int kMaxShift = 15;
   static constexpr size_t kSerializedSize = 64;
   static constexpr int kBucketsPerOctave = 3;
