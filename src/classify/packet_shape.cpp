@@ -1,6 +1,7 @@
 #include "classify/packet_shape.h"
 
 #include <algorithm>
+#include <array>
 
 namespace iotcensus::classify {
 
@@ -46,9 +47,7 @@ ShapeReader::Pattern ShapeReader::compile_pattern(const PacketConditions& c) {
     std::memcpy(&v, c.payload.data() + i, 8);
     std::memcpy(&m, mask.data() + i, 8);
     if (m == 0) continue;  // tests nothing
-    p.offsets.push_back(i);
-    p.masks.push_back(m);
-    p.values.push_back(v & m);
+    p.words.push_back(PatternWord{i, m, v & m});
   }
   for (; i < p.length; ++i) {
     p.tail.push_back(c.payload[i] & mask[i]);
@@ -96,6 +95,28 @@ std::optional<ShapeReader> ShapeReader::create(const std::vector<Rule>& rules) {
   }
   if (r.src_prefixes_.size() > 64 || r.dst_prefixes_.size() > 64 || r.patterns_.size() > 64) {
     return std::nullopt;
+  }
+  // Short patterns first, each also as masks over the first kDenseBytes of the payload.
+  std::stable_partition(r.patterns_.begin(), r.patterns_.end(),
+                        [](const Pattern& p) { return p.length <= kDenseBytes; });
+  for (size_t i = 0; i < r.patterns_.size() && r.patterns_[i].length <= kDenseBytes; ++i) {
+    const Pattern& p = r.patterns_[i];
+    // Bytes first, then words as the payload will be loaded (memcpy: any byte order).
+    std::array<uint8_t, kDenseBytes> masks{}, values{};
+    for (const PatternWord& w : p.words) {
+      std::memcpy(masks.data() + w.offset, &w.mask, 8);
+      std::memcpy(values.data() + w.offset, &w.value, 8);
+    }
+    const size_t tail_start = p.length - p.tail.size();
+    for (size_t k = 0; k < p.tail.size(); ++k) {
+      masks[tail_start + k] = p.tail_mask[k];
+      values[tail_start + k] = p.tail[k];
+    }
+    DensePattern d;
+    d.bit = uint64_t{1} << i;
+    std::memcpy(d.masks.data(), masks.data(), kDenseBytes);
+    std::memcpy(d.values.data(), values.data(), kDenseBytes);
+    r.dense_.push_back(d);
   }
   return r;
 }

@@ -60,42 +60,73 @@ class ShapeReader {
   static constexpr uint64_t kTimestamp0 = 16;  // bit 4 + NtpTimestamp: that timestamp is non-zero
 
   // A payload condition (PacketConditions::payload and payload_mask) as words to compare.
+  struct PatternWord {
+    size_t offset = 0;  // in bytes
+    uint64_t mask = 0;  // never zero
+    uint64_t value = 0;
+    bool operator==(const PatternWord&) const = default;
+  };
   struct Pattern {
-    size_t length = 0;  // bytes the payload must have
-    // Only the words whose mask is not zero: offset (in bytes), mask, masked pattern.
-    std::vector<size_t> offsets;
-    std::vector<uint64_t> masks, values;
+    size_t length = 0;                     // bytes the payload must have
+    std::vector<PatternWord> words;        // the whole words whose mask is not zero
     std::vector<uint8_t> tail, tail_mask;  // the bytes after the last whole word
     bool operator==(const Pattern&) const = default;
+  };
+  // A pattern of at most kDenseBytes as masks over the first kDenseBytes of the payload (zero
+  // past its length): tested in one pass when the payload has that many bytes.
+  static constexpr size_t kDenseWords = 6;
+  static constexpr size_t kDenseBytes = 8 * kDenseWords;  // a bare NTP header
+  struct DensePattern {
+    std::array<uint64_t, kDenseWords> masks{}, values{};
+    uint64_t bit = 0;  // of its pattern
   };
 
   static Pattern compile_pattern(const PacketConditions& c);
   static uint64_t membership(const std::vector<AddressPrefix>& prefixes, const core::Address& a);
-  // Bit i: the payload meets patterns_[i], as PacketConditions::matches tests it.
+  // Bit i: the payload meets patterns_[i], as PacketConditions::matches tests it. Every word of
+  // a pattern is compared (no early exit: which pattern a packet meets is not predictable).
   uint64_t pattern_bits(const core::Observation& obs) const {
-    uint64_t bits = 0;
     if (obs.payload == nullptr) return 0;
-    for (size_t i = 0; i < patterns_.size(); ++i) {
+    if (obs.ntp_length < kDenseBytes) return pattern_bits_each(obs, 0);
+    uint64_t bits = 0;
+    for (const DensePattern& p : dense_) {
+      // Straight from the payload (a copy to the stack first stalls store forwarding).
+      uint64_t differ = 0;
+      for (size_t k = 0; k < kDenseWords; ++k) {
+        uint64_t v;
+        std::memcpy(&v, obs.payload + 8 * k, 8);
+        differ |= (v & p.masks[k]) ^ p.values[k];
+      }
+      bits |= differ == 0 ? p.bit : 0;
+    }
+    return dense_.size() == patterns_.size() ? bits : bits | pattern_bits_each(obs, dense_.size());
+  }
+  // The bits of patterns_[first..] one by one.
+  uint64_t pattern_bits_each(const core::Observation& obs, size_t first) const {
+    uint64_t bits = 0;
+    for (size_t i = first; i < patterns_.size(); ++i) {
       const Pattern& p = patterns_[i];
       if (obs.ntp_length < p.length) continue;
-      bool meets = true;
-      for (size_t k = 0; k < p.offsets.size() && meets; ++k) {
+      uint64_t differ = 0;
+      for (const PatternWord& w : p.words) {
         uint64_t v;
-        std::memcpy(&v, obs.payload + p.offsets[k], 8);
-        meets = (v & p.masks[k]) == p.values[k];
+        std::memcpy(&v, obs.payload + w.offset, 8);
+        differ |= (v & w.mask) ^ w.value;
       }
       const size_t tail_start = p.length - p.tail.size();
-      for (size_t k = 0; k < p.tail.size() && meets; ++k) {
-        meets = (obs.payload[tail_start + k] & p.tail_mask[k]) == p.tail[k];
+      for (size_t k = 0; k < p.tail.size(); ++k) {
+        differ |= (obs.payload[tail_start + k] & p.tail_mask[k]) ^ p.tail[k];
       }
-      if (meets) bits |= uint64_t{1} << i;
+      bits |= uint64_t{differ == 0} << i;
     }
     return bits;
   }
 
   std::array<uint64_t, 4> field_masks_{};  // of words 0-3: the fields some rule reads
   std::vector<AddressPrefix> src_prefixes_, dst_prefixes_;
-  std::vector<Pattern> patterns_;  // distinct payload conditions
+  std::vector<Pattern>
+      patterns_;  // distinct payload conditions, those of kDenseBytes or less first
+  std::vector<DensePattern> dense_;  // patterns_[0, dense_.size()) as dense patterns
 };
 
 }  // namespace iotcensus::classify
