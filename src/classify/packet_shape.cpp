@@ -114,8 +114,13 @@ std::optional<ShapeReader> ShapeReader::create(const std::vector<Rule>& rules) {
     }
     DensePattern d;
     d.bit = uint64_t{1} << i;
-    std::memcpy(d.masks.data(), masks.data(), kDenseBytes);
-    std::memcpy(d.values.data(), values.data(), kDenseBytes);
+    for (size_t k = 0; k < kDenseWords; ++k) {
+      PatternWord w;
+      w.offset = 8 * k;
+      std::memcpy(&w.mask, masks.data() + w.offset, 8);
+      std::memcpy(&w.value, values.data() + w.offset, 8);
+      if (w.mask != 0) d.words[d.count++] = w;
+    }
     r.dense_.push_back(d);
   }
   return r;

@@ -72,12 +72,13 @@ class ShapeReader {
     std::vector<uint8_t> tail, tail_mask;  // the bytes after the last whole word
     bool operator==(const Pattern&) const = default;
   };
-  // A pattern of at most kDenseBytes as masks over the first kDenseBytes of the payload (zero
-  // past its length): tested in one pass when the payload has that many bytes.
+  // A pattern of at most kDenseBytes as the words of the first kDenseBytes of the payload it
+  // tests (tail bytes folded in): tested in one pass when the payload has that many bytes.
   static constexpr size_t kDenseWords = 6;
   static constexpr size_t kDenseBytes = 8 * kDenseWords;  // a bare NTP header
   struct DensePattern {
-    std::array<uint64_t, kDenseWords> masks{}, values{};
+    std::array<PatternWord, kDenseWords> words{};
+    size_t count = 0;  // words used
     uint64_t bit = 0;  // of its pattern
   };
 
@@ -92,10 +93,11 @@ class ShapeReader {
     for (const DensePattern& p : dense_) {
       // Straight from the payload (a copy to the stack first stalls store forwarding).
       uint64_t differ = 0;
-      for (size_t k = 0; k < kDenseWords; ++k) {
+      for (size_t k = 0; k < p.count; ++k) {
+        const PatternWord& w = p.words[k];
         uint64_t v;
-        std::memcpy(&v, obs.payload + 8 * k, 8);
-        differ |= (v & p.masks[k]) ^ p.values[k];
+        std::memcpy(&v, obs.payload + w.offset, 8);
+        differ |= (v & w.mask) ^ w.value;
       }
       bits |= differ == 0 ? p.bit : 0;
     }
