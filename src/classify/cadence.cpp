@@ -5,16 +5,6 @@
 
 namespace iotcensus::classify {
 
-int CadenceHistogram::bucket_of(int64_t interval_ns) {
-  // bucket i >= 1 covers [2^((i-1)/3 - 3), 2^(i/3 - 3)) seconds
-  constexpr double kLowest = 0.125;
-  const double s = static_cast<double>(interval_ns) * 1e-9;
-  if (s < kLowest) return 0;
-  const int i = 1 + static_cast<int>(
-                        std::floor(std::log2(s / kLowest) * CadenceHistogram::kBucketsPerOctave));
-  return i >= CadenceHistogram::kBuckets ? CadenceHistogram::kBuckets - 1 : i;
-}
-
 double CadenceHistogram::bucket_lower_s(int i) {
   if (i <= 0) return 0.0;
   return std::exp2(static_cast<double>(i - 1) / kBucketsPerOctave + kFirstOctave);

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "classify/cadence_bucket.h"
+
 namespace iotcensus::classify {
 
 // Counters are one byte. When one would overflow, all are halved and from then on only every
@@ -13,7 +15,7 @@ namespace iotcensus::classify {
 // of early and late intervals instead of forgetting the early ones.
 class CadenceHistogram {
  public:
-  static constexpr int kBuckets = 60;
+  static constexpr int kBuckets = kCadenceBuckets;
   static constexpr int kMaxShift = 15;
   static constexpr size_t kSerializedSize = 64;
   static constexpr int kBucketsPerOctave = 3;
@@ -24,7 +26,9 @@ class CadenceHistogram {
   // add_interval_ns would record them: for callers that hold back a run of equal buckets.
   void add_to_bucket(int bucket, uint32_t count);
   // The bucket an interval of this length (>= 0) falls in.
-  static int bucket_of(int64_t interval_ns);
+  static int bucket_of(int64_t interval_ns) {
+    return CadenceBucketTable::instance().bucket_of(interval_ns);
+  }
   // The same interval `count` times (as count calls of add_interval_ns would, up to sampling).
   void add_intervals_ns(int64_t interval_ns, uint64_t count);
   // Adds another histogram (a later capture of the same source); halves both on overflow.

@@ -1,11 +1,12 @@
 // The shape of a packet: the fields a rule set's packet conditions read, reduced to what they
-// test (timestamps to zero / non-zero, addresses to prefix membership, payload to masked bytes).
-// Two packets of the same shape satisfy the same rules; the key of the MatchCache.
+// test (timestamps to zero / non-zero, addresses to prefix membership, payload to which patterns
+// it matches). Two packets of the same shape satisfy the same rules; the key of the MatchCache.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <vector>
 
@@ -15,33 +16,119 @@
 namespace iotcensus::classify {
 
 struct PacketShape {
-  static constexpr size_t kFixedWords = 7;
-  static constexpr size_t kMaxPayloadWords = 8;  // payload patterns of up to 64 bytes
-  static constexpr size_t kWords = kFixedWords + kMaxPayloadWords;
-  std::array<uint64_t, kWords> words{};
+  static constexpr size_t kWords = 7;
+  // Not zeroed on construction: ShapeReader::read fills every word (value-initialise for zero).
+  std::array<uint64_t, kWords> words;
 };
 
 // Reads the shape of packets for one rule set (the `match` conditions of its rules).
 class ShapeReader {
  public:
-  // Empty when the rules read something a shape cannot hold (a payload pattern longer than 64
-  // bytes, more than 64 address prefixes on one side): then packets must be matched directly.
+  // Empty when the rules read something a shape cannot hold (more than 64 address prefixes on
+  // one side, more than 64 payload patterns): then packets must be matched directly.
   static std::optional<ShapeReader> create(const std::vector<Rule>& rules);
 
-  // Fills every word of `out`; words past words() are zero.
-  void read(const core::Observation& obs, PacketShape& out) const;
-  // Words of a shape that can be non-zero for this rule set.
-  size_t words() const { return words_; }
+  // Fills every word of `out`.
+  void read(const core::Observation& obs, PacketShape& out) const {
+    const core::NtpHeader& n = obs.ntp;
+    const uint64_t flags =
+        (n.extension_fields > 0 ? kExtensions : uint64_t{0}) | (n.mac_length > 0 ? kMac : 0) |
+        (n.reference_ts != 0 ? kTimestamp0 << 0 : 0) | (n.origin_ts != 0 ? kTimestamp0 << 1 : 0) |
+        (n.receive_ts != 0 ? kTimestamp0 << 2 : 0) | (n.transmit_ts != 0 ? kTimestamp0 << 3 : 0);
+    auto& w = out.words;
+    w[0] = (uint64_t{n.leap} | uint64_t{n.version} << 8 | uint64_t{n.mode} << 16 |
+            uint64_t{n.stratum} << 24 | uint64_t{static_cast<uint8_t>(n.poll)} << 32 |
+            uint64_t{static_cast<uint8_t>(n.precision)} << 40 | flags << 48 |
+            uint64_t{obs.ip_version} << 56) &
+           field_masks_[0];
+    w[1] = (uint64_t{n.root_delay} | uint64_t{n.root_dispersion} << 32) & field_masks_[1];
+    w[2] = (uint64_t{n.reference_id} | uint64_t{obs.ntp_length} << 32 |
+            uint64_t{obs.udp_length} << 48) &
+           field_masks_[2];
+    w[3] = (uint64_t{obs.ip_length} | uint64_t{obs.src_port} << 16 | uint64_t{obs.dst_port} << 32 |
+            uint64_t{n.private_request} << 48 | uint64_t{n.control_opcode} << 56) &
+           field_masks_[3];
+    w[4] = src_prefixes_.empty() ? 0 : membership(src_prefixes_, obs.src);
+    w[5] = dst_prefixes_.empty() ? 0 : membership(dst_prefixes_, obs.dst);
+    w[6] = patterns_.empty() ? 0 : pattern_bits(obs);
+  }
 
  private:
-  // Payload words when fewer than all their bytes are present.
-  void read_partial_payload(const uint8_t* payload, size_t present, PacketShape& out) const;
+  // Bits of the flags byte of word 0.
+  static constexpr uint64_t kExtensions = 1;
+  static constexpr uint64_t kMac = 2;
+  static constexpr uint64_t kTimestamp0 = 16;  // bit 4 + NtpTimestamp: that timestamp is non-zero
 
-  std::array<uint64_t, PacketShape::kFixedWords> field_masks_{};  // fields some rule reads
-  std::array<uint64_t, PacketShape::kMaxPayloadWords> payload_masks_{};
-  size_t payload_bytes_ = 0;  // longest payload pattern
-  size_t words_ = PacketShape::kFixedWords;
+  // A payload condition (PacketConditions::payload and payload_mask) as words to compare.
+  struct PatternWord {
+    size_t offset = 0;  // in bytes
+    uint64_t mask = 0;  // never zero
+    uint64_t value = 0;
+    bool operator==(const PatternWord&) const = default;
+  };
+  struct Pattern {
+    size_t length = 0;                     // bytes the payload must have
+    std::vector<PatternWord> words;        // the whole words whose mask is not zero
+    std::vector<uint8_t> tail, tail_mask;  // the bytes after the last whole word
+    bool operator==(const Pattern&) const = default;
+  };
+  // A pattern of at most kDenseBytes as the words of the first kDenseBytes of the payload it
+  // tests (tail bytes folded in): tested in one pass when the payload has that many bytes.
+  static constexpr size_t kDenseWords = 6;
+  static constexpr size_t kDenseBytes = 8 * kDenseWords;  // a bare NTP header
+  struct DensePattern {
+    std::array<PatternWord, kDenseWords> words{};
+    size_t count = 0;  // words used
+    uint64_t bit = 0;  // of its pattern
+  };
+
+  static Pattern compile_pattern(const PacketConditions& c);
+  static uint64_t membership(const std::vector<AddressPrefix>& prefixes, const core::Address& a);
+  // Bit i: the payload meets patterns_[i], as PacketConditions::matches tests it. Every word of
+  // a pattern is compared (no early exit: which pattern a packet meets is not predictable).
+  uint64_t pattern_bits(const core::Observation& obs) const {
+    if (obs.payload == nullptr) return 0;
+    if (obs.ntp_length < kDenseBytes) return pattern_bits_each(obs, 0);
+    uint64_t bits = 0;
+    for (const DensePattern& p : dense_) {
+      // Straight from the payload (a copy to the stack first stalls store forwarding).
+      uint64_t differ = 0;
+      for (size_t k = 0; k < p.count; ++k) {
+        const PatternWord& w = p.words[k];
+        uint64_t v;
+        std::memcpy(&v, obs.payload + w.offset, 8);
+        differ |= (v & w.mask) ^ w.value;
+      }
+      bits |= differ == 0 ? p.bit : 0;
+    }
+    return dense_.size() == patterns_.size() ? bits : bits | pattern_bits_each(obs, dense_.size());
+  }
+  // The bits of patterns_[first..] one by one.
+  uint64_t pattern_bits_each(const core::Observation& obs, size_t first) const {
+    uint64_t bits = 0;
+    for (size_t i = first; i < patterns_.size(); ++i) {
+      const Pattern& p = patterns_[i];
+      if (obs.ntp_length < p.length) continue;
+      uint64_t differ = 0;
+      for (const PatternWord& w : p.words) {
+        uint64_t v;
+        std::memcpy(&v, obs.payload + w.offset, 8);
+        differ |= (v & w.mask) ^ w.value;
+      }
+      const size_t tail_start = p.length - p.tail.size();
+      for (size_t k = 0; k < p.tail.size(); ++k) {
+        differ |= (obs.payload[tail_start + k] & p.tail_mask[k]) ^ p.tail[k];
+      }
+      bits |= uint64_t{differ == 0} << i;
+    }
+    return bits;
+  }
+
+  std::array<uint64_t, 4> field_masks_{};  // of words 0-3: the fields some rule reads
   std::vector<AddressPrefix> src_prefixes_, dst_prefixes_;
+  std::vector<Pattern>
+      patterns_;  // distinct payload conditions, those of kDenseBytes or less first
+  std::vector<DensePattern> dense_;  // patterns_[0, dense_.size()) as dense patterns
 };
 
 }  // namespace iotcensus::classify

@@ -11,6 +11,13 @@ bool in(const std::vector<T>& set, U value) {
   return set.empty() || std::find(set.begin(), set.end(), static_cast<T>(value)) != set.end();
 }
 
+// The same as in() for a non-empty set, without an early exit (for short sets).
+bool in_all(const std::vector<uint16_t>& set, uint16_t value) {
+  bool found = false;
+  for (uint16_t v : set) found |= v == value;
+  return found;
+}
+
 bool in_prefixes(const std::vector<AddressPrefix>& set, const core::Address& a) {
   if (set.empty()) return true;
   for (const auto& p : set) {
@@ -70,6 +77,13 @@ bool PacketConditions::matches(const core::Observation& obs) const {
   }
   const uint32_t u = uses_;
   if (u == 0 || (u & ~(kMode | kVersion | kLeap)) == 0) return true;
+  if ((u & ~(kMode | kVersion | kLeap | kSrcPort | kDstPort)) == 0) {
+    // Ports only (the evidence of the Netgear rule, tested per packet): no chain of tests, and
+    // one data-dependent branch at most, in the caller.
+    const bool src_ok = !(u & kSrcPort) || in_all(src_port, obs.src_port);
+    const bool dst_ok = !(u & kDstPort) || in_all(dst_port, obs.dst_port);
+    return src_ok & dst_ok;
+  }
   if ((u & kStratum) && !(*stratum)[n.stratum]) return false;
   if ((u & kNtpLength) && !in(ntp_length, obs.ntp_length)) return false;
   if ((u & kUdpLength) && !in(udp_length, obs.udp_length)) return false;

@@ -6,7 +6,7 @@
 
 namespace iotcensus::decode {
 
-bool PacketDecoder::decode(const capture::RawPacket& frame, core::Observation& obs) {
+bool PacketDecoder::decode_general(const capture::RawPacket& frame, core::Observation& obs) {
   ++counters_.frames;
   obs = core::Observation{};
   obs.time_ns = frame.time_ns;

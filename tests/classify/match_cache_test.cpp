@@ -5,8 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
+
 #include <array>
 #include <random>
+#include <string>
 
 #include "classify/rule_loader.h"
 #include "cli/rule_options.h"
@@ -153,8 +156,10 @@ name = "mac"
   expect_same(*c);
 }
 
-TEST(MatchCache, FallsBackToDirectMatchingForLongPayloads) {
+TEST(MatchCache, CachesLongPayloadPatterns) {
+  // A shape holds which patterns the payload meets, not the payload: any length is cached.
   std::string hex(2 * 80, '0');
+  hex[1] = 'b';
   auto rules =
       parse_rules("[[class]]\nname = \"long\"\n  [class.match]\n  payload_hex = \"" + hex + "\"\n",
                   "test.toml");
@@ -165,9 +170,34 @@ TEST(MatchCache, FallsBackToDirectMatchingForLongPayloads) {
   std::mt19937_64 rng(3);
   core::Observation obs;
   std::array<uint8_t, 128> payload{};
+  uint64_t any = 0;
   for (int i = 0; i < 1000; ++i) {
     random_packet(rng, obs, payload);
-    obs.ntp_length = 100;
+    obs.ntp_length = static_cast<uint16_t>(rng() % 2 ? 100 : 79);
+    const uint64_t direct = c->match(obs);
+    ASSERT_EQ(cache.match(obs), direct);
+    any |= direct;
+  }
+  EXPECT_NE(any, 0u);
+  EXPECT_GT(cache.hits(), 0u);
+}
+
+TEST(MatchCache, FallsBackToDirectMatchingForManyPrefixes) {
+  std::string prefixes;
+  for (int i = 0; i < 65; ++i) prefixes += (i ? ", " : "") + fmt::format("\"10.0.{}.0/24\"", i);
+  auto rules = parse_rules(
+      "[[class]]\nname = \"many\"\n  [class.match]\n  src_address = [" + prefixes + "]\n",
+      "test.toml");
+  ASSERT_TRUE(rules) << rules.error().message;
+  auto c = Classifier::create(std::move(*rules));
+  ASSERT_TRUE(c) << c.error().message;
+  MatchCache cache(*c);
+  std::mt19937_64 rng(3);
+  core::Observation obs;
+  std::array<uint8_t, 128> payload{};
+  for (int i = 0; i < 1000; ++i) {
+    random_packet(rng, obs, payload);
+    obs.src = core::Address::from_v4(0x0a000000 | static_cast<uint32_t>(rng() % 70) << 8);
     ASSERT_EQ(cache.match(obs), c->match(obs));
   }
   EXPECT_EQ(cache.hits(), 0u);
@@ -180,12 +210,11 @@ TEST(MatchCache, MatchesDirectlyWhileShapesDoNotRepeat) {
   std::mt19937_64 rng(5);
   core::Observation obs;
   std::array<uint8_t, 128> payload{};
-  // The built-in Netgear rule reads all 48 NTP bytes: random transmit timestamps never repeat.
+  // The built-in chrony rule reads the root delay and dispersion: random ones never repeat.
   for (uint32_t i = 0; i < 2 * MatchCache::kWindow; ++i) {
     random_packet(rng, obs, payload);
-    for (int b = 40; b < 48; ++b) payload[b] = static_cast<uint8_t>(rng());
-    obs.ntp_length = 48;
-    obs.payload = payload.data();
+    obs.ntp.root_delay = static_cast<uint32_t>(rng());
+    obs.ntp.root_dispersion = static_cast<uint32_t>(rng());
     ASSERT_EQ(cache.match(obs), c->match(obs));
   }
   EXPECT_GT(cache.bypassed(), 0u);
