@@ -126,8 +126,8 @@ class ShapeReader {
 
   std::array<uint64_t, 4> field_masks_{};  // of words 0-3: the fields some rule reads
   std::vector<AddressPrefix> src_prefixes_, dst_prefixes_;
-  std::vector<Pattern>
-      patterns_;  // distinct payload conditions, those of kDenseBytes or less first
+  // Distinct payload conditions, those of kDenseBytes or less first.
+  std::vector<Pattern> patterns_;
   std::vector<DensePattern> dense_;  // patterns_[0, dense_.size()) as dense patterns
 };
 
