@@ -40,16 +40,7 @@ inline bool fill_udp_ntp(const uint8_t* udp, core::Observation& obs) {
   n.leap = b0 >> 6;
   n.version = (b0 >> 3) & 7;
   n.mode = mode;
-  n.stratum = h[1];
-  n.poll = static_cast<int8_t>(h[2]);
-  n.precision = static_cast<int8_t>(h[3]);
-  n.root_delay = be32(h + 4);
-  n.root_dispersion = be32(h + 8);
-  n.reference_id = be32(h + 12);
-  n.reference_ts = be64(h + 16);
-  n.origin_ts = be64(h + 24);
-  n.receive_ts = be64(h + 32);
-  n.transmit_ts = be64(h + 40);
+  decode_header_fields(h, n);
   // Nothing follows the header: no extension fields, no MAC; modes 6 and 7 were excluded.
   n.extension_fields = 0;
   n.extension_bytes = 0;

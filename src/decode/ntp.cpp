@@ -60,17 +60,7 @@ NtpStatus decode_ntp(Bytes p, core::NtpHeader& out) {
     return NtpStatus::kOk;
   }
   if (!p.has(kNtpHeaderLength)) return NtpStatus::kTruncated;
-  const uint8_t* h = p.data;
-  out.stratum = h[1];
-  out.poll = static_cast<int8_t>(h[2]);
-  out.precision = static_cast<int8_t>(h[3]);
-  out.root_delay = be32(h + 4);
-  out.root_dispersion = be32(h + 8);
-  out.reference_id = be32(h + 12);
-  out.reference_ts = be64(h + 16);
-  out.origin_ts = be64(h + 24);
-  out.receive_ts = be64(h + 32);
-  out.transmit_ts = be64(h + 40);
+  decode_header_fields(p.data, out);
   return decode_trailer(p.skip(kNtpHeaderLength), out);
 }
 

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "core/time_bin.h"
+#include "tally/dense_ids.h"
 #include "tally/radix_sort.h"
 
 namespace iotcensus::tally {
@@ -66,7 +67,7 @@ CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_w
 
 void CaptureTally::add(const core::Observation& obs) {
   const EntryKey key{obs.src, matches_.match(obs)};
-  const uint32_t index = entry_index(key, mask_id(key.mask), EntryKeyHash{}(key));
+  const uint32_t index = entry_index(key, mask_ids_.id(key.mask), EntryKeyHash{}(key));
   if (!add_fast(obs, index, classifier_.leading_class(key.mask))) {
     add_packets(obs, index, 1, obs.ip_length, obs.time_ns);
   }
@@ -94,7 +95,7 @@ void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
       if (i < m) {
         keys[i].address = o[i].src;
         keys[i].mask = matches_.match(o[i]);
-        mask_ids[i] = mask_id(keys[i].mask);
+        mask_ids[i] = mask_ids_.id(keys[i].mask);
         hashes[i] = EntryKeyHash{}(keys[i]);
         index_.prefetch(hashes[i]);
       }
@@ -120,25 +121,13 @@ void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
   }
 }
 
-uint32_t CaptureTally::mask_id(uint64_t mask) {
-  if (mask == last_mask_ && last_mask_id_ != UINT32_MAX) return last_mask_id_;
-  uint32_t& id = mask_ids_[mask];
-  if (id == 0) {
-    masks_.push_back(mask);
-    id = static_cast<uint32_t>(masks_.size());
-  }
-  last_mask_ = mask;
-  last_mask_id_ = id - 1;
-  return last_mask_id_;
-}
-
 CaptureTally::Entry CaptureTally::unpack(uint32_t index) const {
   const Hot& h = hot_[index];
   const Cold& c = cold_[index];
   Entry e;
-  e.key = EntryKey{h.address, masks_[h.mask_id]};
+  e.key = EntryKey{h.address, mask_ids_.key(h.mask_id)};
   e.last_ns = h.last_ns;
-  e.bin = h.bin_id == 0 ? INT64_MIN : bin_values_[h.bin_id - 1];
+  e.bin = h.bin_id == 0 ? INT64_MIN : bin_ids_.key(h.bin_id - 1);
   e.bin_packets = uint64_t{c.bin_packets_high} << 32 | h.bin_packets;
   e.bin_bytes = uint64_t{c.bin_bytes_high} << 32 | h.bin_bytes;
   e.bin_evidence = uint64_t{c.bin_evidence_high} << 32 | h.bin_evidence;
@@ -159,14 +148,14 @@ void CaptureTally::pack(uint32_t index, const Entry& e) {
   Hot& h = hot_[index];
   Cold& c = cold_[index];
   h.address = e.key.address;
-  h.mask_id = mask_id(e.key.mask);
+  h.mask_id = mask_ids_.id(e.key.mask);
   h.last_ns = e.last_ns;
   if (e.bin == INT64_MIN) {
     h.bin_id = 0;
   } else if (e.bin == cached_bin_ && cached_bin_id_ != 0) {
     h.bin_id = cached_bin_id_;
   } else {
-    h.bin_id = *bin_ids_.find(e.bin);
+    h.bin_id = bin_ids_.id(e.bin) + 1;
   }
   h.bin_packets = static_cast<uint32_t>(e.bin_packets);
   c.bin_packets_high = static_cast<uint32_t>(e.bin_packets >> 32);
@@ -243,19 +232,14 @@ int64_t CaptureTally::bin_of(int64_t time_ns) {
     bin_lo_ns_ = bin_hi_ns_ = 0;
   }
   cached_bin_ = bin;
-  uint32_t& id = bin_ids_[bin];
-  if (id == 0) {
-    bin_values_.push_back(bin);
-    id = static_cast<uint32_t>(bin_values_.size());
-  }
-  cached_bin_id_ = id;
+  cached_bin_id_ = bin_ids_.id(bin) + 1;
   return bin;
 }
 
 void CaptureTally::add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes,
                                int64_t last_ns) {
   const EntryKey key{obs.src, matches_.match(obs)};
-  add_packets(obs, entry_index(key, mask_id(key.mask), EntryKeyHash{}(key)), packets, bytes,
+  add_packets(obs, entry_index(key, mask_ids_.id(key.mask), EntryKeyHash{}(key)), packets, bytes,
               last_ns);
 }
 
@@ -450,22 +434,9 @@ TallySet CaptureTally::finish() {
   }
 
   // (bin, class) groups, numbered in (bin, class) order.
-  FlatMap<BinClassKey, uint32_t, BinClassHash> group_ids(1024);  // id + 1
-  std::vector<BinClassKey> groups;
-  BinClassKey last_key{INT64_MIN, 0};
-  uint32_t last_group = 0;
-  auto group_of = [&](int64_t bin, uint16_t cls) {
-    const BinClassKey key{bin, cls};
-    if (!groups.empty() && key == last_key) return last_group;
-    uint32_t& id = group_ids[key];
-    if (id == 0) {
-      groups.push_back(key);
-      id = static_cast<uint32_t>(groups.size());
-    }
-    last_key = key;
-    last_group = id - 1;
-    return last_group;
-  };
+  DenseIds<BinClassKey, BinClassHash> group_ids;
+  auto group_of = [&](int64_t bin, uint16_t cls) { return group_ids.id(BinClassKey{bin, cls}); };
+  const std::vector<BinClassKey>& groups = group_ids.keys();
   for (size_t i = 0; i < bins_.size(); ++i) group_of(bins_[i].bin, info[bins_[i].entry].class_id);
   std::vector<uint32_t> group_order(groups.size());
   {

@@ -11,6 +11,7 @@
 #include "classify/match_cache.h"
 #include "core/observation.h"
 #include "tally/chunked_array.h"
+#include "tally/dense_ids.h"
 #include "tally/device_split.h"
 #include "tally/flat_map.h"
 #include "tally/source_index.h"
@@ -82,8 +83,8 @@ class CaptureTally {
     core::Address address;
     int64_t last_ns = 0;
     int64_t train_first_ns = 0;
-    uint32_t mask_id = 0;  // index into masks_
-    uint32_t bin_id = 0;   // 1 + index into bin_values_; 0: no bin yet
+    uint32_t mask_id = 0;  // mask_ids_
+    uint32_t bin_id = 0;   // 1 + bin_ids_; 0: no bin yet
     uint32_t bin_packets = 0;
     uint32_t bin_bytes = 0;
     uint32_t bin_evidence = 0;
@@ -145,8 +146,6 @@ class CaptureTally {
   // The entry's histogram, made on first use; or its cadence so far (runs flushed), for finish().
   classify::CadenceHistogram& cadence_of(uint32_t index);
   classify::CadenceHistogram cadence_now(uint32_t index, const Entry& e) const;
-  // The number of a rule mask (masks_), made if new.
-  uint32_t mask_id(uint64_t mask);
   // Records that the entry used the port in the bin. Appended (duplicates and all) rather than
   // inserted into a set: no random access per packet; duplicates go when the list doubles.
   void note_port(const PortKey& key);
@@ -173,13 +172,9 @@ class CaptureTally {
   std::vector<PortKey> ports_;
   size_t ports_unique_ = 0;  // length of ports_ after its last de-duplication
   int64_t bin_lo_ns_ = 0, bin_hi_ns_ = 0, cached_bin_ = 0;  // [lo, hi) lies in cached_bin_
-  uint32_t cached_bin_id_ = 0;
-  std::vector<int64_t> bin_values_;                // bins seen, by id - 1
-  FlatMap<int64_t, uint32_t, IntHash> bin_ids_;    // bin -> id
-  std::vector<uint64_t> masks_;                    // rule masks seen, by id
-  FlatMap<uint64_t, uint32_t, IntHash> mask_ids_;  // mask -> id + 1
-  uint64_t last_mask_ = 0;
-  uint32_t last_mask_id_ = UINT32_MAX;
+  uint32_t cached_bin_id_ = 0;                              // Hot::bin_id of cached_bin_
+  DenseIds<int64_t, IntHash> bin_ids_;                      // bins seen (Hot::bin_id - 1)
+  DenseIds<uint64_t, IntHash> mask_ids_;                    // rule masks seen (Hot::mask_id)
   uint64_t observations_ = 0;
   int64_t first_ns_ = INT64_MAX;
   int64_t last_ns_ = INT64_MIN;
