@@ -65,6 +65,13 @@ void random_packet(std::mt19937_64& rng, core::Observation& obs,
   obs.payload = rng() % 16 == 0 ? nullptr : payload.data();
 }
 
+// The classifier of one rule file given as text.
+core::Result<Classifier> classifier_of(const std::string& toml) {
+  auto rules = parse_rules(toml, "test.toml");
+  if (!rules) return rules.error();
+  return Classifier::create(std::move(*rules));
+}
+
 void expect_same(const Classifier& c, uint64_t* hits_out = nullptr) {
   MatchCache cache(c);
   std::mt19937_64 rng(7);
@@ -160,11 +167,8 @@ TEST(MatchCache, CachesLongPayloadPatterns) {
   // A shape holds which patterns the payload meets, not the payload: any length is cached.
   std::string hex(2 * 80, '0');
   hex[1] = 'b';
-  auto rules =
-      parse_rules("[[class]]\nname = \"long\"\n  [class.match]\n  payload_hex = \"" + hex + "\"\n",
-                  "test.toml");
-  ASSERT_TRUE(rules) << rules.error().message;
-  auto c = Classifier::create(std::move(*rules));
+  auto c = classifier_of("[[class]]\nname = \"long\"\n  [class.match]\n  payload_hex = \"" + hex +
+                         "\"\n");
   ASSERT_TRUE(c) << c.error().message;
   MatchCache cache(*c);
   std::mt19937_64 rng(3);
@@ -185,11 +189,8 @@ TEST(MatchCache, CachesLongPayloadPatterns) {
 TEST(MatchCache, FallsBackToDirectMatchingForManyPrefixes) {
   std::string prefixes;
   for (int i = 0; i < 65; ++i) prefixes += (i ? ", " : "") + fmt::format("\"10.0.{}.0/24\"", i);
-  auto rules = parse_rules(
-      "[[class]]\nname = \"many\"\n  [class.match]\n  src_address = [" + prefixes + "]\n",
-      "test.toml");
-  ASSERT_TRUE(rules) << rules.error().message;
-  auto c = Classifier::create(std::move(*rules));
+  auto c = classifier_of("[[class]]\nname = \"many\"\n  [class.match]\n  src_address = [" +
+                         prefixes + "]\n");
   ASSERT_TRUE(c) << c.error().message;
   MatchCache cache(*c);
   std::mt19937_64 rng(3);
