@@ -94,6 +94,18 @@ core::SourceDay single(const char* address, int32_t day, int64_t at_s, uint32_t 
   return r;
 }
 
+// The linker's records (tracks that kept an address): current address and days seen, sorted.
+std::vector<std::pair<std::string, uint64_t>> records_of(const DeviceLinker& linker) {
+  std::vector<std::pair<std::string, uint64_t>> records;
+  for (size_t t = 0; t < linker.tracks().size(); ++t) {
+    if (linker.tracks()[t].addresses == 0) continue;
+    records.push_back(
+        {linker.address_of(linker.tracks()[t]).to_string(), linker.track_activity()[t].days()});
+  }
+  std::sort(records.begin(), records.end());
+  return records;
+}
+
 TEST(DeviceLinker, RarelySeenHouseholdMovingInItsPoolIsOneChain) {
   DeviceLinker linker(LinkOptions{}, days(120));
   // Household A: seen every 4th day, its address moving inside 198.51.100.0/24 every 25 days
@@ -112,13 +124,7 @@ TEST(DeviceLinker, RarelySeenHouseholdMovingInItsPoolIsOneChain) {
     linker.add_day(kDay0 + d, rows);
   }
   linker.finish();
-  std::vector<std::pair<std::string, uint64_t>> records;  // current address, days
-  for (size_t t = 0; t < linker.tracks().size(); ++t) {
-    if (linker.tracks()[t].addresses == 0) continue;
-    records.push_back(
-        {linker.address_of(linker.tracks()[t]).to_string(), linker.track_activity()[t].days()});
-  }
-  std::sort(records.begin(), records.end());
+  const auto records = records_of(linker);
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0], (std::pair<std::string, uint64_t>{"198.51.100.201", 40}));
   EXPECT_EQ(records[1], (std::pair<std::string, uint64_t>{"198.51.100.25", 30}));
@@ -151,13 +157,7 @@ TEST(DeviceLinker, DayOfMixedCadenceKeepsTheClockButTwoInARowChangeIt) {
     linker.add_day(kDay0 + d, rows);
   }
   linker.finish();
-  std::vector<std::pair<std::string, uint64_t>> records;  // current address, days
-  for (size_t t = 0; t < linker.tracks().size(); ++t) {
-    if (linker.tracks()[t].addresses == 0) continue;
-    records.push_back(
-        {linker.address_of(linker.tracks()[t]).to_string(), linker.track_activity()[t].days()});
-  }
-  std::sort(records.begin(), records.end());
+  const auto records = records_of(linker);
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0], (std::pair<std::string, uint64_t>{"198.51.100.77", 9}));
   EXPECT_EQ(records[1], (std::pair<std::string, uint64_t>{"198.51.100.88", 9}));
