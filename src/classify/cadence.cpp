@@ -63,6 +63,13 @@ void CadenceHistogram::add_intervals_ns(int64_t interval_ns, uint64_t count) {
 
 void CadenceHistogram::merge(const CadenceHistogram& other) {
   // Bring both to the same sampling rate, then add, halving while a bucket would overflow.
+  if (shift_ == 0 && empty()) {
+    // What the general path below gives (raise our rate to other's, then add): other's buckets
+    // and rate; our tick stays.
+    buckets_ = other.buckets_;
+    shift_ = other.shift_;
+    return;
+  }
   CadenceHistogram o = other;
   while (shift_ < o.shift_) saturate();
   while (o.shift_ < shift_) o.saturate();

@@ -56,25 +56,19 @@ struct CadenceView {
 };
 }  // namespace
 
-int Classifier::resolve_class(uint64_t mask, const CadenceHistogram& cadence) const {
-  uint64_t m = mask & class_bits_;
+Classifier::Resolution Classifier::resolve(uint64_t mask, const CadenceHistogram& cadence) const {
+  Resolution out;
   CadenceView view{cadence};
-  while (m != 0) {
+  for (uint64_t m = mask & class_bits_; m != 0; m &= m - 1) {
     const int i = __builtin_ctzll(m);
-    if (!rules_[i].cadence || view.holds(*rules_[i].cadence)) return i;
-    m &= m - 1;
+    if (!rules_[i].cadence || view.holds(*rules_[i].cadence)) {
+      out.class_rule = i;
+      break;
+    }
   }
-  return -1;
-}
-
-uint64_t Classifier::resolve_flags(uint64_t mask, const CadenceHistogram& cadence) const {
-  uint64_t m = mask & flag_bits_;
-  uint64_t out = 0;
-  CadenceView view{cadence};
-  while (m != 0) {
+  for (uint64_t m = mask & flag_bits_; m != 0; m &= m - 1) {
     const int i = __builtin_ctzll(m);
-    if (!rules_[i].cadence || view.holds(*rules_[i].cadence)) out |= uint64_t{1} << i;
-    m &= m - 1;
+    if (!rules_[i].cadence || view.holds(*rules_[i].cadence)) out.flags |= uint64_t{1} << i;
   }
   return out;
 }

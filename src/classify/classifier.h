@@ -37,10 +37,12 @@ class Classifier {
     return rule >= 0 && !rules_[rule].evidence.empty && rules_[rule].evidence.matches(obs);
   }
 
-  // First class rule (by priority) in `mask` whose cadence condition holds, or -1.
-  int resolve_class(uint64_t mask, const CadenceHistogram& cadence) const;
-  // Flag rules in `mask` whose cadence condition holds.
-  uint64_t resolve_flags(uint64_t mask, const CadenceHistogram& cadence) const;
+  struct Resolution {
+    int class_rule = -1;  // first class rule (by priority) whose cadence condition holds, or -1
+    uint64_t flags = 0;   // flag rules whose cadence condition holds
+  };
+  // The rules of `mask` that a source of this cadence meets (its median is computed once).
+  Resolution resolve(uint64_t mask, const CadenceHistogram& cadence) const;
 
   const std::vector<Rule>& rules() const { return rules_; }
   // Class name of a resolved rule index (-1 is kUnclassified).

@@ -37,6 +37,47 @@ struct FlaggedRow {
   uint64_t flags;  // rule bits
   uint64_t packets;
 };
+struct SourceOrder {
+  core::Address source;
+  uint16_t class_id;
+  uint32_t entry;
+};
+// Sorts rows made in entry order by (source, class, entry). IPv4 sources (IPv4-mapped) are
+// radix sorted on one 64-bit key (address, class), the rest compared; then both are merged.
+void sort_source_order(std::vector<SourceOrder>& rows) {
+  struct KeyEntry {
+    uint64_t key;
+    uint32_t entry;
+  };
+  std::vector<KeyEntry> v4;
+  std::vector<SourceOrder> other;
+  v4.reserve(rows.size());
+  for (const SourceOrder& o : rows) {
+    if (o.source.is_v4()) {
+      v4.push_back(KeyEntry{o.source.lo << 16 | o.class_id, o.entry});
+    } else {
+      other.push_back(o);
+    }
+  }
+  radix_sort(v4, [](const KeyEntry& k) { return k.key; });
+  std::sort(other.begin(), other.end(), [](const SourceOrder& a, const SourceOrder& b) {
+    return std::tie(a.source, a.class_id, a.entry) < std::tie(b.source, b.class_id, b.entry);
+  });
+  // An IPv4-mapped address is ::ffff:a.b.c.d (hi 0, lo 0x0000ffff........).
+  auto v4_row = [](const KeyEntry& k) {
+    return SourceOrder{
+        core::Address{0, core::Address::kV4MappedLoPrefix | (k.key >> 16 & 0xffffffff)},
+        static_cast<uint16_t>(k.key), k.entry};
+  };
+  size_t a = 0, b = 0, out = 0;
+  while (a < v4.size() || b < other.size()) {
+    if (b == other.size() || (a < v4.size() && v4_row(v4[a]).source < other[b].source)) {
+      rows[out++] = v4_row(v4[a++]);
+    } else {
+      rows[out++] = other[b++];
+    }
+  }
+}
 // Appends the flag rows of one (bin, class), sorted by (flag, source) and unique (packets
 // summed), from its rows sorted by source: walked once per flag raised, ascending (flag ids
 // follow rule order).
@@ -378,12 +419,8 @@ TallySet CaptureTally::finish() {
     bool keep_evidence;
   };
   std::vector<EntryInfo> info(n_entries);
-  struct SourceOrder {
-    core::Address source;
-    uint16_t class_id;
-    uint32_t entry;
-  };
   std::vector<SourceOrder> source_order(n_entries);
+
   for (uint32_t i = 0; i < n_entries; ++i) {
     // Spilled here and (if it has a histogram) flushed into it, but not packed again: an entry
     // without a histogram is one run, which cadence_now makes into one again below.
@@ -391,18 +428,16 @@ TallySet CaptureTally::finish() {
     if (e.bin != INT64_MIN && e.bin_packets > 0) spill(i, e);
     if (cold_[i].cadence != 0) flush_cadence(i, e);
     const classify::CadenceHistogram cadence = cadence_now(i, e);
-    const int rule = classifier_.resolve_class(e.key.mask, cadence);
+    const classify::Classifier::Resolution r = classifier_.resolve(e.key.mask, cadence);
+    const int rule = r.class_rule;
     const uint16_t cls = rule < 0 ? unclassified_id : static_cast<uint16_t>(rule_to_id[rule]);
-    info[i] = EntryInfo{classifier_.resolve_flags(e.key.mask, cadence), 0, cls,
-                        rule >= 0 && rule == e.leading_class};
+    info[i] = EntryInfo{r.flags, 0, cls, rule >= 0 && rule == e.leading_class};
     source_order[i] = SourceOrder{e.key.address, cls, i};
   }
 
   // Sources: the entries sorted by (address, class), each run merged in entry order into one
   // summary. An entry's rank in this order sorts bin rows by source below.
-  std::sort(source_order.begin(), source_order.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.source, a.class_id, a.entry) < std::tie(b.source, b.class_id, b.entry);
-  });
+  sort_source_order(source_order);
   out.sources.reserve(n_entries);
   for (size_t k = 0; k < source_order.size(); ++k) {
     // The entries are visited in address order, i.e. at random: fetch ahead.
