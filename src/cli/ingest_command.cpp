@@ -15,6 +15,7 @@
 #include "capture/mapped_file.h"
 #include "cli/commands.h"
 #include "cli/ingest_pipeline.h"
+#include "cli/memory_reuse.h"
 #include "cli/rule_options.h"
 #include "core/time_bin.h"
 #include "privacy/crypto_pan.h"
@@ -103,6 +104,7 @@ nlohmann::json anomalies_json(const decode::DecodeCounters& c) {
 }
 
 int run_ingest(const IngestOptions& o) {
+  keep_freed_memory();  // each capture's tallies reuse the memory of the one before
   auto width = core::parse_bin_width(o.bin_width);
   if (!width) {
     std::cerr << fmt::format(

@@ -420,15 +420,29 @@ TallySet CaptureTally::finish() {
   };
   std::vector<EntryInfo> info(n_entries);
   std::vector<SourceOrder> source_order(n_entries);
-
+  // An entry without a histogram holds one run of intervals in one bucket, so its resolution
+  // depends on (mask, bucket, run) alone: kept for the next entry of that kind.
+  struct Memo {
+    uint64_t key = UINT64_MAX;
+    classify::Classifier::Resolution resolution;
+  };
+  std::vector<Memo> memo(1024);
   for (uint32_t i = 0; i < n_entries; ++i) {
     // Spilled here and (if it has a histogram) flushed into it, but not packed again: an entry
     // without a histogram is one run, which cadence_now makes into one again below.
     Entry e = unpack(i);
     if (e.bin != INT64_MIN && e.bin_packets > 0) spill(i, e);
     if (cold_[i].cadence != 0) flush_cadence(i, e);
-    const classify::CadenceHistogram cadence = cadence_now(i, e);
-    const classify::Classifier::Resolution r = classifier_.resolve(e.key.mask, cadence);
+    classify::Classifier::Resolution r;
+    if (cold_[i].cadence == 0) {
+      const uint64_t key =
+          uint64_t{hot_[i].mask_id} << 24 | uint64_t{e.cadence_bucket} << 16 | e.cadence_run;
+      Memo& m = memo[mix64(key) % memo.size()];
+      if (m.key != key) m = Memo{key, classifier_.resolve(e.key.mask, cadence_now(i, e))};
+      r = m.resolution;
+    } else {
+      r = classifier_.resolve(e.key.mask, cadence_now(i, e));
+    }
     const int rule = r.class_rule;
     const uint16_t cls = rule < 0 ? unclassified_id : static_cast<uint16_t>(rule_to_id[rule]);
     info[i] = EntryInfo{r.flags, 0, cls, rule >= 0 && rule == e.leading_class};
