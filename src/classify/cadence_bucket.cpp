@@ -31,6 +31,19 @@ CadenceBucketTable::CadenceBucketTable() {
     }
     first_ns_[static_cast<size_t>(i)] = lo;
   }
+  for (int k = 0; k < 63; ++k) {
+    octave_bucket_[static_cast<size_t>(k)] =
+        static_cast<uint8_t>(bucket_by_search(int64_t{1} << k));
+  }
+  octave_bucket_[63] = static_cast<uint8_t>(kCadenceBuckets - 1);  // never used: no int64 is 2^63
+}
+
+int CadenceBucketTable::bucket_by_search(int64_t interval_ns) const {
+  size_t i = 0;
+  for (size_t step = kSize / 2; step > 0; step /= 2) {
+    i += interval_ns >= first_ns_[i + step] ? step : 0;
+  }
+  return i < kCadenceBuckets ? static_cast<int>(i) : kCadenceBuckets - 1;
 }
 
 }  // namespace iotcensus::classify

@@ -16,8 +16,9 @@ int cadence_bucket_by_log2(int64_t interval_ns);
 inline constexpr int kCadenceBuckets = 60;
 
 // The same bucket as cadence_bucket_by_log2 for every int64 interval, without libm: the first
-// interval of each bucket is found once (binary search on the definition, which is monotone),
-// then a bucket is a branch-free binary search among those 59 boundaries.
+// interval of each bucket is found once (binary search on the definition, which is monotone).
+// Per interval, the power of two below it gives the bucket of that power, and four independent
+// comparisons with the next boundaries the rest (an octave holds 3 boundaries).
 class CadenceBucketTable {
  public:
   static const CadenceBucketTable& instance() {
@@ -26,10 +27,10 @@ class CadenceBucketTable {
   }
 
   int bucket_of(int64_t interval_ns) const {
-    size_t i = 0;
-    for (size_t step = kSize / 2; step > 0; step /= 2) {
-      i += interval_ns >= first_ns_[i + step] ? step : 0;
-    }
+    const uint64_t u = interval_ns > 0 ? static_cast<uint64_t>(interval_ns) : 1;
+    const size_t b = octave_bucket_[static_cast<size_t>(63 - __builtin_clzll(u))];
+    const size_t i = b + (interval_ns >= first_ns_[b + 1]) + (interval_ns >= first_ns_[b + 2]) +
+                     (interval_ns >= first_ns_[b + 3]) + (interval_ns >= first_ns_[b + 4]);
     return i < kCadenceBuckets ? static_cast<int>(i) : kCadenceBuckets - 1;
   }
   // Smallest interval of bucket i (1 <= i < kCadenceBuckets).
@@ -38,8 +39,12 @@ class CadenceBucketTable {
  private:
   static constexpr size_t kSize = 64;  // a power of two above kCadenceBuckets
   CadenceBucketTable();
+  // The bucket of an interval by binary search among first_ns_.
+  int bucket_by_search(int64_t interval_ns) const;
   // [0] is never compared; [kCadenceBuckets, kSize) hold INT64_MAX (bucket_of clamps).
   std::array<int64_t, kSize> first_ns_{};
+  // [k]: the bucket of 2^k ns.
+  std::array<uint8_t, 64> octave_bucket_{};
 };
 
 }  // namespace iotcensus::classify

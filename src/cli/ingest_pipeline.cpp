@@ -52,10 +52,10 @@ core::Result<TalliedCapture> tally_capture(const capture::CaptureFile& file,
   out.format = file.format() == capture::CaptureFormat::kPcap ? "pcap" : "pcapng";
   out.summary = summary.value();
   out.counters = counters;
+  out.tallies = tally.finish();  // counts every packet held, before the counts below
   out.first_ns = tally.observations() ? tally.first_ns() : 0;
   out.last_ns = tally.observations() ? tally.last_ns() : 0;
   out.sources = tally.tracked_sources();
-  out.tallies = tally.finish();
   return out;
 }
 
@@ -96,10 +96,10 @@ core::Result<TalliedCapture> tally_daily_summary(const capture::MappedFile& file
   out.rows = rows.value();
   out.summary.records = counters.frames;
   out.counters = counters;
+  out.tallies = tally.finish();  // counts every packet held, before the counts below
   out.first_ns = tally.observations() ? tally.first_ns() : 0;
   out.last_ns = tally.observations() ? tally.last_ns() : 0;
   out.sources = tally.tracked_sources();
-  out.tallies = tally.finish();
   return out;
 }
 

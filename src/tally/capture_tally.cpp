@@ -103,60 +103,88 @@ void append_flag_rows(int64_t bin, uint16_t class_id, const std::vector<FlaggedR
 }
 }  // namespace
 
-CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s)
-    : classifier_(classifier), matches_(classifier), bin_width_s_(bin_width_s), index_(1 << 12) {}
-
-void CaptureTally::add(const core::Observation& obs) {
-  const EntryKey key{obs.src, matches_.match(obs)};
-  const uint32_t index = entry_index(key, mask_ids_.id(key.mask), EntryKeyHash{}(key));
-  if (!add_fast(obs, index, classifier_.leading_class(key.mask))) {
-    add_packets(obs, index, 1, obs.ip_length, obs.time_ns);
-  }
+CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s,
+                           size_t round_packets)
+    : classifier_(classifier),
+      matches_(classifier),
+      bin_width_s_(bin_width_s),
+      round_packets_(std::max<size_t>(round_packets, 1)),
+      indexes_() {
+  indexes_.reserve(size_t{1} << kPartitionBits);
+  for (size_t i = 0; i < (size_t{1} << kPartitionBits); ++i) indexes_.emplace_back(64);
 }
 
 void CaptureTally::add_summary(const core::Observation& first, uint64_t packets, uint64_t bytes,
                                int64_t last_ns) {
   if (packets == 0) return;
-  add_packets(first, packets, bytes, std::max(last_ns, first.time_ns));
+  count_pending();  // the packets added before it come first
+  const uint64_t mask = matches_.match(first);
+  const uint32_t mask_id = mask_ids_.id(mask);
+  const bool evidence = classifier_.evidence(classifier_.leading_class(mask), first);
+  const Pending p{first.src, first.time_ns, mask_id | (evidence ? kEvidence : 0), first.ip_length,
+                  first.src_port};
+  const uint64_t h = address_hash(first.src);
+  const uint32_t index =
+      entry_index(indexes_[partition_of(h)], first.src, mask_id, entry_hash(h, mask_id));
+  add_packets(p, index, packets, bytes, std::max(last_ns, first.time_ns));
 }
 
 void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const core::Observation& o = obs[i];
+    const uint64_t mask = matches_.match(o);
+    const uint32_t mask_id = mask_ids_.id(mask);
+    const bool evidence = classifier_.evidence(classifier_.leading_class(mask), o);
+    const Pending p{o.src, o.time_ns, mask_id | (evidence ? kEvidence : 0), o.ip_length,
+                    o.src_port};
+    if (mask_id >= kEvidence) {
+      // More masks than a held packet can number (more than 2^31): counted at once.
+      count_pending();
+      count_run(partition_of(address_hash(o.src)), &p, 1);
+      continue;
+    }
+    pending_.push(partition_of(address_hash(o.src)), p);
+  }
+  if (pending_.size() >= round_packets_) count_pending();
+}
+
+void CaptureTally::count_pending() {
+  pending_.drain(
+      [this](size_t partition, const Pending* p, size_t n) { count_run(partition, p, n); });
+}
+
+void CaptureTally::count_run(size_t partition, const Pending* p, size_t n) {
+  SourceIndex& index = indexes_[partition];
   // A software pipeline over each batch: packet i has its index slot fetched, packet
   // i - kSlotAhead its candidate entry, and packet i - kSlotAhead - kEntryAhead is counted.
   constexpr size_t kSlotAhead = 8;
   constexpr size_t kEntryAhead = 8;
-  EntryKey keys[kBatch];
-  uint32_t mask_ids[kBatch];
   uint64_t hashes[kBatch];
   uint32_t candidates[kBatch];
   for (size_t done = 0; done < n; done += kBatch) {
     const size_t m = std::min(kBatch, n - done);
-    const core::Observation* o = obs + done;
+    const Pending* o = p + done;
     for (size_t i = 0; i < m + kSlotAhead + kEntryAhead; ++i) {
       if (i < m) {
-        keys[i].address = o[i].src;
-        keys[i].mask = matches_.match(o[i]);
-        mask_ids[i] = mask_ids_.id(keys[i].mask);
-        hashes[i] = EntryKeyHash{}(keys[i]);
-        index_.prefetch(hashes[i]);
+        hashes[i] = entry_hash(address_hash(o[i].src), o[i].mask_id & ~kEvidence);
+        index.prefetch(hashes[i]);
       }
       if (i >= kSlotAhead && i - kSlotAhead < m) {
         const size_t j = i - kSlotAhead;
-        candidates[j] = index_.candidate(hashes[j]);
+        candidates[j] = index.candidate(hashes[j]);
         if (candidates[j] != SourceIndex::kNone) __builtin_prefetch(&hot_[candidates[j]], 1);
       }
-      // Entries are made here, in packet order, as add() would make them; a candidate found
-      // before an earlier packet made its entry is confirmed or looked up again.
+      // Entries are made here, in packet order; a candidate found before an earlier packet
+      // made its entry is confirmed or looked up again.
       if (i >= kSlotAhead + kEntryAhead) {
         const size_t j = i - kSlotAhead - kEntryAhead;
         const uint32_t c = candidates[j];
-        const uint32_t index = c != SourceIndex::kNone && hot_[c].address == keys[j].address &&
-                                       hot_[c].mask_id == mask_ids[j]
-                                   ? c
-                                   : entry_index(keys[j], mask_ids[j], hashes[j]);
-        if (!add_fast(o[j], index, classifier_.leading_class(keys[j].mask))) {
-          add_packets(o[j], index, 1, o[j].ip_length, o[j].time_ns);
-        }
+        const uint32_t mask_id = o[j].mask_id & ~kEvidence;
+        const uint32_t entry =
+            c != SourceIndex::kNone && hot_[c].address == o[j].src && hot_[c].mask_id == mask_id
+                ? c
+                : entry_index(index, o[j].src, mask_id, hashes[j]);
+        if (!add_fast(o[j], entry)) add_packets(o[j], entry, 1, o[j].ip_length, o[j].time_ns);
       }
     }
   }
@@ -221,15 +249,15 @@ void CaptureTally::pack(uint32_t index, const Entry& e) {
   h.cadence_bucket = e.cadence_bucket;
 }
 
-bool CaptureTally::add_fast(const core::Observation& obs, uint32_t index, int leading_class) {
+bool CaptureTally::add_fast(const Pending& p, uint32_t index) {
   Hot& h = hot_[index];
-  const int64_t t = obs.time_ns;
+  const int64_t t = p.time_ns;
   // In order, in the current bin (as bin_of would find it) and train, no counter carrying.
   uint32_t bytes = 0;
   if (h.state != kHasPackets || t < h.last_ns || t < bin_lo_ns_ || t >= bin_hi_ns_ ||
-      h.bin_id != cached_bin_id_ || obs.src_port != h.last_port || h.bin_packets == UINT32_MAX ||
+      h.bin_id != cached_bin_id_ || p.src_port != h.last_port || h.bin_packets == UINT32_MAX ||
       h.bin_evidence == UINT32_MAX || h.train_packets == UINT16_MAX ||
-      __builtin_add_overflow(h.bin_bytes, obs.ip_length, &bytes)) {
+      __builtin_add_overflow(h.bin_bytes, p.ip_length, &bytes)) {
     return false;
   }
   ++observations_;
@@ -239,26 +267,27 @@ bool CaptureTally::add_fast(const core::Observation& obs, uint32_t index, int le
   h.last_ns = t;  // and so the train's last request
   ++h.bin_packets;
   h.bin_bytes = bytes;
-  if (classifier_.evidence(leading_class, obs)) ++h.bin_evidence;
+  if (p.mask_id & kEvidence) ++h.bin_evidence;
   ++h.train_packets;
   return true;
 }
 
-uint32_t CaptureTally::entry_index(const EntryKey& key, uint32_t mask_id, uint64_t hash) {
-  const uint32_t found = index_.find(hash, [&](uint32_t entry) {
-    return hot_[entry].address == key.address && hot_[entry].mask_id == mask_id;
+uint32_t CaptureTally::entry_index(SourceIndex& index_of_partition, const core::Address& source,
+                                   uint32_t mask_id, uint64_t hash) {
+  const uint32_t found = index_of_partition.find(hash, [&](uint32_t entry) {
+    return hot_[entry].address == source && hot_[entry].mask_id == mask_id;
   });
   if (found != SourceIndex::kNone) return found;
   Entry fresh;
-  fresh.key = key;
+  fresh.key = EntryKey{source, mask_ids_.key(mask_id)};
   fresh.first_ns = INT64_MAX;
   fresh.last_ns = INT64_MIN;
-  fresh.leading_class = static_cast<int8_t>(classifier_.leading_class(key.mask));
+  fresh.leading_class = static_cast<int8_t>(classifier_.leading_class(fresh.key.mask));
   const auto index = static_cast<uint32_t>(hot_.size());
   hot_.push_back(Hot{});
   cold_.push_back(Cold{});
   pack(index, fresh);
-  index_.insert(hash, index);
+  index_of_partition.insert(hash, index);
   return index;
 }
 
@@ -277,15 +306,8 @@ int64_t CaptureTally::bin_of(int64_t time_ns) {
   return bin;
 }
 
-void CaptureTally::add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes,
+void CaptureTally::add_packets(const Pending& obs, uint32_t index, uint64_t packets, uint64_t bytes,
                                int64_t last_ns) {
-  const EntryKey key{obs.src, matches_.match(obs)};
-  add_packets(obs, entry_index(key, mask_ids_.id(key.mask), EntryKeyHash{}(key)), packets, bytes,
-              last_ns);
-}
-
-void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uint64_t packets,
-                               uint64_t bytes, int64_t last_ns) {
   observations_ += packets;
   first_ns_ = std::min(first_ns_, obs.time_ns);
   last_ns_ = std::max(last_ns_, last_ns);
@@ -319,7 +341,7 @@ void CaptureTally::add_packets(const core::Observation& obs, uint32_t index, uin
   }
   e.bin_packets += packets;
   e.bin_bytes += bytes;
-  if (classifier_.evidence(e.leading_class, obs)) e.bin_evidence += packets;
+  if (obs.mask_id & kEvidence) e.bin_evidence += packets;
   if (new_bin || obs.src_port != e.last_port) {
     note_port(PortKey{bin, index, obs.src_port});
     e.last_port = obs.src_port;
@@ -393,6 +415,7 @@ void CaptureTally::spill(uint32_t index, Entry& e) {
 }
 
 TallySet CaptureTally::finish() {
+  count_pending();
   TallySet out;
   out.bin_width_s = bin_width_s_;
   const auto& rules = classifier_.rules();

@@ -1,6 +1,6 @@
-// Tallies the NTP observations of one capture in memory: one hash lookup per packet into a
-// table of sources (address x rule mask), then, at the end, classes resolved with cadence and
-// rows made per bin. Nothing is written anywhere until the caller stores the TallySet.
+// Tallies the NTP observations of one capture in memory: packets are matched and filed by
+// source hash, then counted partition by partition into a table of sources (address x rule mask)
+// that stays in cache; at the end, classes are resolved with cadence and rows made per bin.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +14,7 @@
 #include "tally/dense_ids.h"
 #include "tally/device_split.h"
 #include "tally/flat_map.h"
+#include "tally/partition_buffer.h"
 #include "tally/source_index.h"
 #include "tally/tally_set.h"
 
@@ -21,13 +22,17 @@ namespace iotcensus::tally {
 
 class CaptureTally {
  public:
-  CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s);
+  // Packets are held (32 bytes each) until `round_packets` are, then counted: the more a round
+  // holds, the more packets of each source are counted while its entry is in cache.
+  static constexpr size_t kRoundPackets = size_t{1} << 24;
+  CaptureTally(const classify::Classifier& classifier, int64_t bin_width_s,
+               size_t round_packets = kRoundPackets);
 
-  void add(const core::Observation& obs);
-  // The same as add() for each of `n` observations, overlapping their memory accesses: a
-  // software pipeline fetches index slots, then candidate entries, a few packets ahead.
+  void add(const core::Observation& obs) { add_batch(&obs, 1); }
+  // The same as add() for each of `n` observations: each is matched against the rules now and
+  // held (its payload is not needed later) until the round is counted.
   void add_batch(const core::Observation* obs, size_t n);
-  static constexpr size_t kBatch = 64;
+  static constexpr size_t kBatch = 64;  // observations a caller should hand over at once
   // A summary of `packets` requests of one source in one bin (a flow record, a daily summary
   // row): `first` describes the first request; the others share its header and port, and their
   // mean interval is (last_ns - first.time_ns) / (packets - 1).
@@ -37,6 +42,7 @@ class CaptureTally {
   // Resolves classes and flags and builds the rows; call once after the last add().
   TallySet finish();
 
+  // These count packets already counted: all of them after finish().
   uint64_t observations() const { return observations_; }
   size_t tracked_sources() const { return hot_.size(); }
   int64_t first_ns() const { return first_ns_; }
@@ -51,12 +57,29 @@ class CaptureTally {
   struct IntHash {
     uint64_t operator()(uint64_t k) const { return mix64(k); }
   };
-  struct EntryKeyHash {
-    uint64_t operator()(const EntryKey& k) const {
-      return mix64(k.address.hi * 0x9e3779b97f4a7c15ULL ^ k.address.lo ^
-                   (k.mask * 0xc2b2ae3d27d4eb4fULL));
-    }
+  // The partition of a packet: the low bits of its address's hash, so that the entries of one
+  // address (under several masks) are counted in the order of their packets.
+  static constexpr int kPartitionBits = 8;
+  static uint64_t address_hash(const core::Address& a) {
+    return mix64(a.hi * 0x9e3779b97f4a7c15ULL ^ a.lo);
+  }
+  static size_t partition_of(uint64_t address_hash) {
+    return address_hash & ((size_t{1} << kPartitionBits) - 1);
+  }
+  // An entry's hash in its partition's index.
+  static uint64_t entry_hash(uint64_t address_hash, uint32_t mask_id) {
+    return mix64(address_hash ^ (uint64_t{mask_id} * 0xc2b2ae3d27d4eb4fULL));
+  }
+  // A packet held between add_batch() and its counting: what counting reads of it.
+  struct Pending {
+    core::Address src;
+    int64_t time_ns;
+    uint32_t mask_id;  // mask_ids_, and kEvidence
+    uint16_t ip_length;
+    uint16_t src_port;
   };
+  static_assert(sizeof(Pending) == 32);
+  static constexpr uint32_t kEvidence = uint32_t{1} << 31;  // met the leading class's evidence
   // An entry per (source address, rule mask), whole: what add_packets and finish() work on.
   // It is stored in two parts, Hot and Cold (pack, unpack).
   struct Entry {
@@ -134,8 +157,13 @@ class CaptureTally {
 
   Entry unpack(uint32_t index) const;
   void pack(uint32_t index, const Entry& e);
+  // Counts the packets held, partition by partition.
+  void count_pending();
+  // Counts `n` packets of one partition, in order, overlapping their memory accesses: a
+  // software pipeline fetches index slots, then candidate entries, a few packets ahead.
+  void count_run(size_t partition, const Pending* p, size_t n);
   // One packet through the Hot line alone; false (and nothing done) if it needs more.
-  bool add_fast(const core::Observation& obs, uint32_t index, int leading_class);
+  bool add_fast(const Pending& p, uint32_t index);
   void spill(uint32_t index, Entry& e);
   // Moves the entry's held-back run of intervals (of an Entry or Hot) into its histogram.
   template <class E>
@@ -149,11 +177,12 @@ class CaptureTally {
   // Records that the entry used the port in the bin. Appended (duplicates and all) rather than
   // inserted into a set: no random access per packet; duplicates go when the list doubles.
   void note_port(const PortKey& key);
-  void add_packets(const core::Observation& obs, uint64_t packets, uint64_t bytes, int64_t last_ns);
-  void add_packets(const core::Observation& obs, uint32_t index, uint64_t packets, uint64_t bytes,
+  // Counts `packets` requests (one, or a summary's) of the entry; `first` is the first.
+  void add_packets(const Pending& first, uint32_t index, uint64_t packets, uint64_t bytes,
                    int64_t last_ns);
-  // The entry of (source, mask), made if new; `hash` is EntryKeyHash of the key.
-  uint32_t entry_index(const EntryKey& key, uint32_t mask_id, uint64_t hash);
+  // The entry of (source, mask_id), made if new; `hash` is its entry_hash.
+  uint32_t entry_index(SourceIndex& index, const core::Address& source, uint32_t mask_id,
+                       uint64_t hash);
   // core::bin_start of the packet's second, without dividing while packets stay in one bin;
   // sets cached_bin_id_.
   int64_t bin_of(int64_t time_ns);
@@ -161,7 +190,12 @@ class CaptureTally {
   const classify::Classifier& classifier_;
   classify::MatchCache matches_;  // per packet shape
   int64_t bin_width_s_;
-  SourceIndex index_;  // EntryKey -> entry number
+  size_t round_packets_;
+  // Packets matched but not counted yet, by partition; 1024 of them (32 KB) a block.
+  PartitionBuffer<Pending, kPartitionBits, 1024> pending_;
+  // (source, mask) -> entry number, one index a partition: a partition's index stays in cache
+  // while its packets are counted.
+  std::vector<SourceIndex> indexes_;
   // 2^16 lines a chunk: 4 MB, two huge pages exactly; likewise 2^15 bin records.
   ChunkedArray<Hot, 16> hot_;
   ChunkedArray<Cold, 16> cold_;

@@ -59,6 +59,15 @@ TEST(CadenceBucket, SameAsTheDefinitionAtTheEnds) {
   EXPECT_EQ(table().bucket_of(-5), 0);
 }
 
+// bucket_of starts from the bucket of the power of two below the interval: both sides of every
+// power, and the middle of every octave, where the last of its boundaries may lie.
+TEST(CadenceBucket, SameAsTheDefinitionAroundEveryPowerOfTwo) {
+  for (int k = 0; k < 63; ++k) {
+    const int64_t p = int64_t{1} << k;
+    for (int64_t ns : {p - 1, p, p + 1, p + p / 2, p + p / 4 * 3}) expect_same(ns);
+  }
+}
+
 TEST(CadenceBucket, SameAsTheDefinitionOnRandomIntervals) {
   std::mt19937_64 rng(20240601);
   for (int n = 0; n < 2'000'000; ++n) {

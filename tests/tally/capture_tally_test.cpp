@@ -176,42 +176,105 @@ TEST(CaptureTally, CountsBeyondTheHotLineWidths) {
   EXPECT_EQ(out.bin_sources[1].interval_ns, step);  // (last - first) / (train packets - 1)
 }
 
-// add_batch (the software pipeline) and add (one packet at a time) count alike.
-TEST(CaptureTally, BatchAndSingleAddsAgree) {
+// Every row of two tallies, field by field.
+void expect_same_tallies(const TallySet& a, const TallySet& b) {
+  ASSERT_EQ(a.totals.size(), b.totals.size());
+  for (size_t i = 0; i < a.totals.size(); ++i) {
+    EXPECT_EQ(a.totals[i].bin_start, b.totals[i].bin_start) << i;
+    EXPECT_EQ(a.totals[i].class_id, b.totals[i].class_id) << i;
+    EXPECT_EQ(a.totals[i].packets, b.totals[i].packets) << i;
+    EXPECT_EQ(a.totals[i].bytes, b.totals[i].bytes) << i;
+    EXPECT_EQ(a.totals[i].evidence_packets, b.totals[i].evidence_packets) << i;
+  }
+  ASSERT_EQ(a.bin_sources.size(), b.bin_sources.size());
+  for (size_t i = 0; i < a.bin_sources.size(); ++i) {
+    const BinSource& x = a.bin_sources[i];
+    const BinSource& y = b.bin_sources[i];
+    EXPECT_EQ(x.bin_start, y.bin_start) << i;
+    EXPECT_EQ(x.class_id, y.class_id) << i;
+    EXPECT_EQ(x.source, y.source) << i;
+    EXPECT_EQ(x.packets, y.packets) << i;
+    EXPECT_EQ(x.first_ns, y.first_ns) << i;
+    EXPECT_EQ(x.last_ns, y.last_ns) << i;
+    EXPECT_EQ(x.devices_low, y.devices_low) << i;
+    EXPECT_EQ(x.devices, y.devices) << i;
+    EXPECT_EQ(x.devices_high, y.devices_high) << i;
+    EXPECT_EQ(x.interval_ns, y.interval_ns) << i;
+    EXPECT_EQ(x.anchor_ns, y.anchor_ns) << i;
+  }
+  ASSERT_EQ(a.bin_ports.size(), b.bin_ports.size());
+  for (size_t i = 0; i < a.bin_ports.size(); ++i) {
+    EXPECT_EQ(a.bin_ports[i].bin_start, b.bin_ports[i].bin_start) << i;
+    EXPECT_EQ(a.bin_ports[i].class_id, b.bin_ports[i].class_id) << i;
+    EXPECT_EQ(a.bin_ports[i].port, b.bin_ports[i].port) << i;
+  }
+  ASSERT_EQ(a.bin_flags.size(), b.bin_flags.size());
+  for (size_t i = 0; i < a.bin_flags.size(); ++i) {
+    EXPECT_EQ(a.bin_flags[i].bin_start, b.bin_flags[i].bin_start) << i;
+    EXPECT_EQ(a.bin_flags[i].class_id, b.bin_flags[i].class_id) << i;
+    EXPECT_EQ(a.bin_flags[i].flag_id, b.bin_flags[i].flag_id) << i;
+    EXPECT_EQ(a.bin_flags[i].source, b.bin_flags[i].source) << i;
+    EXPECT_EQ(a.bin_flags[i].packets, b.bin_flags[i].packets) << i;
+  }
+  ASSERT_EQ(a.sources.size(), b.sources.size());
+  for (size_t i = 0; i < a.sources.size(); ++i) {
+    const SourceSummary& x = a.sources[i];
+    const SourceSummary& y = b.sources[i];
+    EXPECT_EQ(x.source, y.source) << i;
+    EXPECT_EQ(x.class_id, y.class_id) << i;
+    EXPECT_EQ(x.first_ns, y.first_ns) << i;
+    EXPECT_EQ(x.last_ns, y.last_ns) << i;
+    EXPECT_EQ(x.packets, y.packets) << i;
+    EXPECT_EQ(x.bytes, y.bytes) << i;
+    EXPECT_EQ(x.cadence.to_bytes(), y.cadence.to_bytes()) << i;
+  }
+}
+
+// Packets are held and counted in rounds, partition by partition. Counted in rounds of one
+// packet, each is counted when it arrives: any round size must give that tally, row for row.
+TEST(CaptureTally, CountingInRoundsAgreesWithCountingEachPacketOnArrival) {
   auto classifier = cli::RuleOptions{}.load();
   ASSERT_TRUE(classifier);
   std::vector<core::Observation> packets;
   const int64_t step = 1'080'000'000;
   for (int64_t i = 0; i < 20'000; ++i) {
-    // 500 sources, some out of order, some changing port, across an hour boundary.
+    // 500 sources, some out of order, some changing port, across an hour boundary; some send
+    // version 3 now and then, so that they have entries under two rule masks.
     const std::string src = "10.0." + std::to_string(i % 500 / 250) + "." + std::to_string(i % 250);
     int64_t t = kT0 + 3590LL * 1'000'000'000 + (i / 500) * step + (i % 500) * 1000;
     if (i % 97 == 0) t -= 5 * step;
-    packets.push_back(netgear(src, t, static_cast<uint16_t>(i % 331 == 0 ? 1024 + i : 23457)));
+    core::Observation o = netgear(src, t, static_cast<uint16_t>(i % 331 == 0 ? 1024 + i : 23457));
+    if (i % 500 < 40 && i % 3 == 0) o.ntp.version = 3;
+    packets.push_back(o);
   }
+  auto tally = [&](size_t round_packets, bool with_summaries) {
+    CaptureTally t(classifier.value(), 3600, round_packets);
+    for (size_t k = 0; k < packets.size(); k += CaptureTally::kBatch) {
+      t.add_batch(&packets[k], std::min(CaptureTally::kBatch, packets.size() - k));
+      if (with_summaries && k % 4096 == 0) {
+        t.add_summary(netgear("10.0.0.7", packets[k].time_ns), 10, 760, packets[k].time_ns + step);
+      }
+    }
+    return t.finish();
+  };
+  for (bool with_summaries : {false, true}) {
+    SCOPED_TRACE(with_summaries ? "with summaries" : "packets only");
+    const TallySet on_arrival = tally(1, with_summaries);
+    ASSERT_EQ(on_arrival.totals.size(), 4u);     // two hours, two classes (versions 1 and 3)
+    EXPECT_GT(on_arrival.sources.size(), 500u);  // and so some sources are in both classes
+    {
+      SCOPED_TRACE("one round");
+      expect_same_tallies(on_arrival, tally(CaptureTally::kRoundPackets, with_summaries));
+    }
+    {
+      SCOPED_TRACE("rounds of 777");
+      expect_same_tallies(on_arrival, tally(777, with_summaries));
+    }
+  }
+  // add() holds packets as add_batch() does.
   CaptureTally single(classifier.value(), 3600);
   for (const auto& o : packets) single.add(o);
-  CaptureTally batch(classifier.value(), 3600);
-  batch.add_batch(packets.data(), packets.size());
-  const TallySet a = single.finish();
-  const TallySet b = batch.finish();
-  ASSERT_EQ(a.bin_sources.size(), b.bin_sources.size());
-  for (size_t i = 0; i < a.bin_sources.size(); ++i) {
-    EXPECT_EQ(a.bin_sources[i].source, b.bin_sources[i].source);
-    EXPECT_EQ(a.bin_sources[i].packets, b.bin_sources[i].packets);
-    EXPECT_EQ(a.bin_sources[i].first_ns, b.bin_sources[i].first_ns);
-    EXPECT_EQ(a.bin_sources[i].last_ns, b.bin_sources[i].last_ns);
-    EXPECT_EQ(a.bin_sources[i].devices, b.bin_sources[i].devices);
-    EXPECT_EQ(a.bin_sources[i].interval_ns, b.bin_sources[i].interval_ns);
-  }
-  ASSERT_EQ(a.sources.size(), b.sources.size());
-  for (size_t i = 0; i < a.sources.size(); ++i) {
-    EXPECT_EQ(a.sources[i].packets, b.sources[i].packets);
-    EXPECT_EQ(a.sources[i].cadence.buckets(), b.sources[i].cadence.buckets());
-  }
-  EXPECT_EQ(a.bin_ports.size(), b.bin_ports.size());
-  EXPECT_EQ(a.bin_flags.size(), b.bin_flags.size());
-  EXPECT_EQ(a.totals.size(), 2u);
+  expect_same_tallies(tally(1, false), single.finish());
 }
 
 }  // namespace
