@@ -135,15 +135,24 @@ void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
     const uint64_t mask = matches_.match(o);
     const uint32_t mask_id = mask_ids_.id(mask);
     const bool evidence = classifier_.evidence(classifier_.leading_class(mask), o);
-    const Pending p{o.src, o.time_ns, mask_id | (evidence ? kEvidence : 0), o.ip_length,
-                    o.src_port};
+    const size_t partition = partition_of(address_hash(o.src));
     if (mask_id >= kEvidence) {
       // More masks than a held packet can number (more than 2^31): counted at once.
+      const Pending p{o.src, o.time_ns, mask_id | (evidence ? kEvidence : 0), o.ip_length,
+                      o.src_port};
       count_pending();
-      count_run(partition_of(address_hash(o.src)), &p, 1);
+      count_run(partition, &p, 1);
       continue;
     }
-    pending_.push(partition_of(address_hash(o.src)), p);
+    // Written in place, field by field (a record built first and copied would be read back
+    // whole right after its parts were stored, which stalls).
+    Pending* p = pending_.next(partition);
+    p->src = o.src;
+    p->time_ns = o.time_ns;
+    p->mask_id = mask_id | (evidence ? kEvidence : 0);
+    p->ip_length = o.ip_length;
+    p->src_port = o.src_port;
+    pending_.pushed(partition);
   }
   if (pending_.size() >= round_packets_) count_pending();
 }

@@ -25,7 +25,7 @@ namespace iotcensus::tally {
 template <class T, int kPartitionBits, size_t kBlock>
 class PartitionBuffer {
   static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
-  static constexpr size_t kStageBytes = 128;
+  static constexpr size_t kStageBytes = 64;
   static_assert(kStageBytes % sizeof(T) == 0);
   static constexpr size_t kStage = kStageBytes / sizeof(T);  // records a stage holds
   static_assert(kBlock % kStage == 0);
@@ -38,10 +38,18 @@ class PartitionBuffer {
   PartitionBuffer& operator=(const PartitionBuffer&) = delete;
 
   void push(size_t partition, const T& value) {
-    Stage& st = stages_[partition];
-    std::memcpy(st.bytes + st_count_[partition] * sizeof(T), &value, sizeof(T));
+    T* slot = next(partition);
+    std::memcpy(slot, &value, sizeof(T));
+    pushed(partition);
+  }
+  // push() in two steps, for a record written field by field in place: next() is where the
+  // partition's next record goes (uninitialised), pushed() adds it once written.
+  T* next(size_t partition) {
+    return reinterpret_cast<T*>(stages_[partition].bytes + st_count_[partition] * sizeof(T));
+  }
+  void pushed(size_t partition) {
     if (++st_count_[partition] == kStage) {
-      write_stage(parts_[partition], st);
+      write_stage(parts_[partition], stages_[partition]);
       st_count_[partition] = 0;
     }
     ++size_;
