@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdlib>
+#include <tuple>
 
 namespace iotcensus::tally {
 
@@ -108,8 +109,11 @@ constexpr size_t kMaxMergePass = 512;  // sequences beyond this are not merged p
 DeviceSplit split_devices(std::vector<Train>& trains, const SplitOptions& o) {
   DeviceSplit out;
   if (trains.empty()) return out;
-  std::sort(trains.begin(), trains.end(),
-            [](const Train& a, const Train& b) { return a.first_ns < b.first_ns; });
+  // A total order on the trains' content: the split depends on the trains, not on the order
+  // they came in (the tally's counting order is not the capture's).
+  std::sort(trains.begin(), trains.end(), [](const Train& a, const Train& b) {
+    return std::tie(a.first_ns, a.last_ns, a.packets) < std::tie(b.first_ns, b.last_ns, b.packets);
+  });
   std::vector<Sequence> seqs;
   std::vector<int64_t> points;
   for (const Train& x : trains) {
