@@ -6,6 +6,7 @@
 
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "classify/rule_loader.h"
@@ -176,58 +177,37 @@ TEST(CaptureTally, CountsBeyondTheHotLineWidths) {
   EXPECT_EQ(out.bin_sources[1].interval_ns, step);  // (last - first) / (train packets - 1)
 }
 
+// The fields of each kind of row, to compare rows whole.
+auto fields(const BinTotals& r) {
+  return std::make_tuple(r.bin_start, r.class_id, r.packets, r.bytes, r.evidence_packets);
+}
+auto fields(const BinSource& r) {
+  return std::make_tuple(r.bin_start, r.class_id, r.source, r.packets, r.first_ns, r.last_ns,
+                         r.devices_low, r.devices, r.devices_high, r.interval_ns, r.anchor_ns);
+}
+auto fields(const BinPort& r) {
+  return std::make_tuple(r.bin_start, r.class_id, r.port);
+}
+auto fields(const BinFlag& r) {
+  return std::make_tuple(r.bin_start, r.class_id, r.flag_id, r.source, r.packets);
+}
+auto fields(const SourceSummary& r) {
+  return std::make_tuple(r.source, r.class_id, r.first_ns, r.last_ns, r.packets, r.bytes,
+                         r.cadence.to_bytes());
+}
+template <class Row>
+void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b, const char* what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_TRUE(fields(a[i]) == fields(b[i])) << what << " " << i;
+}
 // Every row of two tallies, field by field.
 void expect_same_tallies(const TallySet& a, const TallySet& b) {
-  ASSERT_EQ(a.totals.size(), b.totals.size());
-  for (size_t i = 0; i < a.totals.size(); ++i) {
-    EXPECT_EQ(a.totals[i].bin_start, b.totals[i].bin_start) << i;
-    EXPECT_EQ(a.totals[i].class_id, b.totals[i].class_id) << i;
-    EXPECT_EQ(a.totals[i].packets, b.totals[i].packets) << i;
-    EXPECT_EQ(a.totals[i].bytes, b.totals[i].bytes) << i;
-    EXPECT_EQ(a.totals[i].evidence_packets, b.totals[i].evidence_packets) << i;
-  }
-  ASSERT_EQ(a.bin_sources.size(), b.bin_sources.size());
-  for (size_t i = 0; i < a.bin_sources.size(); ++i) {
-    const BinSource& x = a.bin_sources[i];
-    const BinSource& y = b.bin_sources[i];
-    EXPECT_EQ(x.bin_start, y.bin_start) << i;
-    EXPECT_EQ(x.class_id, y.class_id) << i;
-    EXPECT_EQ(x.source, y.source) << i;
-    EXPECT_EQ(x.packets, y.packets) << i;
-    EXPECT_EQ(x.first_ns, y.first_ns) << i;
-    EXPECT_EQ(x.last_ns, y.last_ns) << i;
-    EXPECT_EQ(x.devices_low, y.devices_low) << i;
-    EXPECT_EQ(x.devices, y.devices) << i;
-    EXPECT_EQ(x.devices_high, y.devices_high) << i;
-    EXPECT_EQ(x.interval_ns, y.interval_ns) << i;
-    EXPECT_EQ(x.anchor_ns, y.anchor_ns) << i;
-  }
-  ASSERT_EQ(a.bin_ports.size(), b.bin_ports.size());
-  for (size_t i = 0; i < a.bin_ports.size(); ++i) {
-    EXPECT_EQ(a.bin_ports[i].bin_start, b.bin_ports[i].bin_start) << i;
-    EXPECT_EQ(a.bin_ports[i].class_id, b.bin_ports[i].class_id) << i;
-    EXPECT_EQ(a.bin_ports[i].port, b.bin_ports[i].port) << i;
-  }
-  ASSERT_EQ(a.bin_flags.size(), b.bin_flags.size());
-  for (size_t i = 0; i < a.bin_flags.size(); ++i) {
-    EXPECT_EQ(a.bin_flags[i].bin_start, b.bin_flags[i].bin_start) << i;
-    EXPECT_EQ(a.bin_flags[i].class_id, b.bin_flags[i].class_id) << i;
-    EXPECT_EQ(a.bin_flags[i].flag_id, b.bin_flags[i].flag_id) << i;
-    EXPECT_EQ(a.bin_flags[i].source, b.bin_flags[i].source) << i;
-    EXPECT_EQ(a.bin_flags[i].packets, b.bin_flags[i].packets) << i;
-  }
-  ASSERT_EQ(a.sources.size(), b.sources.size());
-  for (size_t i = 0; i < a.sources.size(); ++i) {
-    const SourceSummary& x = a.sources[i];
-    const SourceSummary& y = b.sources[i];
-    EXPECT_EQ(x.source, y.source) << i;
-    EXPECT_EQ(x.class_id, y.class_id) << i;
-    EXPECT_EQ(x.first_ns, y.first_ns) << i;
-    EXPECT_EQ(x.last_ns, y.last_ns) << i;
-    EXPECT_EQ(x.packets, y.packets) << i;
-    EXPECT_EQ(x.bytes, y.bytes) << i;
-    EXPECT_EQ(x.cadence.to_bytes(), y.cadence.to_bytes()) << i;
-  }
+  expect_same_rows(a.totals, b.totals, "totals");
+  expect_same_rows(a.bin_sources, b.bin_sources, "bin sources");
+  expect_same_rows(a.bin_ports, b.bin_ports, "bin ports");
+  expect_same_rows(a.bin_flags, b.bin_flags, "bin flags");
+  expect_same_rows(a.sources, b.sources, "sources");
 }
 
 // Packets are held and counted in rounds, partition by partition. Counted in rounds of one
