@@ -1,6 +1,6 @@
 // Records held in partitions until they are drained, partition after partition, each in the
 // order pushed: the tally files packets by source hash so that one partition's sources stay in
-// cache while its packets are counted. Records gather in a 128-byte stage per partition that is
+// cache while its packets are counted. Records gather in a 64-byte stage per partition that is
 // written out whole, bypassing the cache; storage is a pool of fixed blocks, kept when drained.
 #pragma once
 
@@ -20,8 +20,8 @@
 
 namespace iotcensus::tally {
 
-// T must be trivially copyable and divide 128 bytes; 2^kPartitionBits partitions, blocks of
-// kBlock records.
+// T must be trivially copyable and its size divide 64 bytes; 2^kPartitionBits partitions,
+// blocks of kBlock records.
 template <class T, int kPartitionBits, size_t kBlock>
 class PartitionBuffer {
   static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
@@ -56,8 +56,8 @@ class PartitionBuffer {
   }
   size_t size() const { return size_; }
 
-  // Calls run(partition, const T* first, size_t n) for the records of partition 0, 1, ..., in runs,
-  // in the order pushed; then the buffer is empty (its blocks are kept for reuse).
+  // Calls run(partition, const T* first, size_t n) for the records of partition 0, 1, ... in
+  // runs, in the order pushed; then the buffer is empty (its blocks are kept for reuse).
   template <class Run>
   void drain(Run&& run) {
 #if defined(__SSE2__)
