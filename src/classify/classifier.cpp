@@ -35,11 +35,6 @@ core::Result<Classifier> Classifier::create(std::vector<Rule> rules) {
   return c;
 }
 
-int Classifier::leading_class(uint64_t mask) const {
-  const uint64_t m = mask & class_bits_;
-  return m == 0 ? -1 : __builtin_ctzll(m);
-}
-
 namespace {
 // The median and count of a histogram, computed once however many rules ask.
 struct CadenceView {

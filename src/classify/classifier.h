@@ -32,7 +32,10 @@ class Classifier {
     return mask;
   }
   // The class rule a mask would resolve to if cadence allowed it: the one evidence is kept for.
-  int leading_class(uint64_t mask) const;
+  int leading_class(uint64_t mask) const {
+    const uint64_t m = mask & class_bits_;
+    return m == 0 ? -1 : __builtin_ctzll(m);
+  }
   bool evidence(int rule, const core::Observation& obs) const {
     return rule >= 0 && !rules_[rule].evidence.empty && rules_[rule].evidence.matches(obs);
   }

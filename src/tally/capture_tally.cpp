@@ -118,9 +118,7 @@ void CaptureTally::add_summary(const core::Observation& first, uint64_t packets,
                                int64_t last_ns) {
   if (packets == 0) return;
   count_pending();  // the packets added before it come first
-  const uint64_t mask = matches_.match(first);
-  const uint32_t mask_id = mask_ids_.id(mask);
-  const bool evidence = classifier_.evidence(classifier_.leading_class(mask), first);
+  const auto [mask_id, evidence] = match(first);
   const Pending p{first.src, first.time_ns, mask_id | (evidence ? kEvidence : 0), first.ip_length,
                   first.src_port};
   const uint64_t h = address_hash(first.src);
@@ -129,12 +127,15 @@ void CaptureTally::add_summary(const core::Observation& first, uint64_t packets,
   add_packets(p, index, packets, bytes, std::max(last_ns, first.time_ns));
 }
 
+std::pair<uint32_t, bool> CaptureTally::match(const core::Observation& o) {
+  const uint64_t mask = matches_.match(o);
+  return {mask_ids_.id(mask), classifier_.evidence(classifier_.leading_class(mask), o)};
+}
+
 void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     const core::Observation& o = obs[i];
-    const uint64_t mask = matches_.match(o);
-    const uint32_t mask_id = mask_ids_.id(mask);
-    const bool evidence = classifier_.evidence(classifier_.leading_class(mask), o);
+    const auto [mask_id, evidence] = match(o);
     const size_t partition = partition_of(address_hash(o.src));
     if (mask_id >= kEvidence) {
       // More masks than a held packet can number (more than 2^31): counted at once.

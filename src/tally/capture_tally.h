@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "classify/cadence.h"
@@ -159,6 +160,9 @@ class CaptureTally {
 
   Entry unpack(uint32_t index) const;
   void pack(uint32_t index, const Entry& e);
+  // The packet's rule mask, numbered (mask_ids_), and whether the packet met the evidence
+  // conditions of the mask's leading class.
+  std::pair<uint32_t, bool> match(const core::Observation& o);
   // Counts the packets held, partition by partition.
   void count_pending();
   // Counts `n` packets of one partition, in order, overlapping their memory accesses: a

@@ -37,13 +37,8 @@ class PartitionBuffer {
   PartitionBuffer(const PartitionBuffer&) = delete;
   PartitionBuffer& operator=(const PartitionBuffer&) = delete;
 
-  void push(size_t partition, const T& value) {
-    T* slot = next(partition);
-    std::memcpy(slot, &value, sizeof(T));
-    pushed(partition);
-  }
-  // push() in two steps, for a record written field by field in place: next() is where the
-  // partition's next record goes (uninitialised), pushed() adds it once written.
+  // A record is added in two steps, so that it can be written field by field in place: next()
+  // is where the partition's next record goes (uninitialised), pushed() adds it once written.
   T* next(size_t partition) {
     return reinterpret_cast<T*>(stages_[partition].bytes + st_count_[partition] * sizeof(T));
   }

@@ -76,6 +76,11 @@ TEST(Cadence, MergeIsAdditionAndSaturationKeepsProportions) {
   merged.merge(late);
   EXPECT_NEAR(static_cast<double>(merged.estimated_intervals()), 35000.0, 35000.0 * 0.15);
   EXPECT_GT(merged.median_s(), 400);  // 20000 of 35000 intervals are 600 s
+  // Merged into an empty histogram (a source's first capture), a saturated one is unchanged.
+  CadenceHistogram first;
+  first.merge(big);
+  EXPECT_EQ(first.buckets(), big.buckets());
+  EXPECT_EQ(first.estimated_intervals(), big.estimated_intervals());
 }
 
 TEST(Cadence, BulkIntervalsEqualRepeatedOnes) {

@@ -112,12 +112,52 @@ priority = 2
     tally.add(netgear("10.0.0.2", kT0 + i * 64'000'000'000LL));
   }
   tally.add(netgear("10.0.0.3", kT0));  // one packet: no cadence, so not "fast"
+  // 10.0.0.1's cadence, but only 2 intervals: below a cadence condition's 3, so not "fast"
+  // either (resolutions are shared between sources of one mask, bucket and interval count).
+  for (int i = 0; i < 3; ++i) tally.add(netgear("10.0.0.4", kT0 + i * 1'000'000'000LL));
   TallySet t = tally.finish();
   std::map<std::string, std::string> class_of;
   for (const auto& s : t.sources) class_of[s.source.to_string()] = name_of(t, s.class_id);
   EXPECT_EQ(class_of["10.0.0.1"], "fast");
   EXPECT_EQ(class_of["10.0.0.2"], "slow");
   EXPECT_EQ(class_of["10.0.0.3"], "slow");
+  EXPECT_EQ(class_of["10.0.0.4"], "slow");
+}
+
+// Sources come out in address order, IPv4 (IPv4-mapped) and IPv6 alike: ::1 sorts before every
+// IPv4 address and 2001:db8:: after them. A source in two classes has one row for each.
+TEST(CaptureTally, SourcesAreInAddressOrder) {
+  auto classifier = cli::RuleOptions{}.load();
+  ASSERT_TRUE(classifier);
+  CaptureTally tally(classifier.value(), 3600);
+  const std::vector<std::string> sources{"2001:db8::1", "10.0.0.9", "::1",      "10.0.0.2",
+                                         "fe80::1",     "9.9.9.9",  "10.0.1.0", "::2"};
+  for (int i = 0; i < 4; ++i) {
+    for (const auto& src : sources) {
+      core::Observation o = netgear(src, kT0 + i * 1'080'000'000LL);
+      if (src.find(':') != std::string::npos) o.ip_version = 6;
+      tally.add(o);
+    }
+  }
+  core::Observation v3 = netgear("10.0.0.9", kT0 + 5'000'000'000LL);
+  v3.ntp.version = 3;  // another class for 10.0.0.9
+  tally.add(v3);
+  const TallySet t = tally.finish();
+  ASSERT_EQ(t.sources.size(), sources.size() + 1);
+  for (size_t i = 1; i < t.sources.size(); ++i) {
+    const auto& a = t.sources[i - 1];
+    const auto& b = t.sources[i];
+    EXPECT_TRUE(std::tie(a.source, a.class_id) < std::tie(b.source, b.class_id))
+        << a.source.to_string() << " before " << b.source.to_string();
+  }
+  EXPECT_EQ(t.sources.front().source.to_string(), "::1");
+  EXPECT_EQ(t.sources.back().source.to_string(), "fe80::1");
+  for (size_t i = 1; i < t.bin_sources.size(); ++i) {
+    const auto& a = t.bin_sources[i - 1];
+    const auto& b = t.bin_sources[i];
+    EXPECT_TRUE(std::tie(a.bin_start, a.class_id, a.source) <
+                std::tie(b.bin_start, b.class_id, b.source));
+  }
 }
 
 TEST(CaptureTally, OutOfOrderPacketsStillCountOnce) {

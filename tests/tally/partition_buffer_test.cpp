@@ -29,7 +29,8 @@ TEST(PartitionBuffer, DrainsEachPartitionInTheOrderPushed) {
     for (uint64_t s = 0; s < n; ++s) {
       const uint64_t p = rng() % 15;  // partition 15 stays empty
       pushed[p].push_back(s);
-      buffer.push(p, Record{p, s, s * 2654435761u, 0});
+      *buffer.next(p) = Record{p, s, s * 2654435761u, 0};
+      buffer.pushed(p);
     }
     ASSERT_EQ(buffer.size(), n);
     std::vector<std::vector<uint64_t>> drained(16);
