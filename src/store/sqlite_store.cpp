@@ -409,12 +409,29 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
         db_,
         "INSERT INTO bin_flag(bin_start, class_id, flag_id, source, packets) "
         "VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET packets=packets+excluded.packets");
-    for (const auto& r : t.bin_flags) {
-      auto b = r.source.bytes();
-      up.bind(1, r.bin_start).bind(2, class_ids[r.class_id]).bind(3, flag_ids[r.flag_id]);
-      up.bind_blob(4, b.data(), b.size()).bind(5, static_cast<int64_t>(r.packets));
-      if (up.step() != SQLITE_DONE) return fail("cannot write flags");
-      up.reset();
+    // One row per flag a source raised, written in key order: for each (bin, class), flag by
+    // flag, the sources that raised it (a source's two rows of one flag sum in the upsert).
+    const auto& rows = t.bin_flags;
+    for (size_t first = 0, end = 0; first < rows.size(); first = end) {
+      uint64_t raised = 0;
+      for (end = first; end < rows.size() && rows[end].bin_start == rows[first].bin_start &&
+                        rows[end].class_id == rows[first].class_id;
+           ++end) {
+        raised |= rows[end].flags;
+      }
+      for (; raised != 0; raised &= raised - 1) {
+        const auto flag = static_cast<size_t>(__builtin_ctzll(raised));
+        if (flag >= flag_ids.size()) return fail("a flag row names no flag");
+        for (size_t i = first; i < end; ++i) {
+          const auto& r = rows[i];
+          if (!(r.flags >> flag & 1)) continue;
+          auto b = r.source.bytes();
+          up.bind(1, r.bin_start).bind(2, class_ids[r.class_id]).bind(3, flag_ids[flag]);
+          up.bind_blob(4, b.data(), b.size()).bind(5, static_cast<int64_t>(r.packets));
+          if (up.step() != SQLITE_DONE) return fail("cannot write flags");
+          up.reset();
+        }
+      }
     }
   }
   {

@@ -31,12 +31,6 @@ struct EntryBinHash {
     return mix64(static_cast<uint64_t>(k.bin) * 0x9e3779b97f4a7c15ULL ^ k.entry);
   }
 };
-// A bin row of a source and the flags it raised, before one row per flag is made.
-struct FlaggedRow {
-  core::Address source;
-  uint64_t flags;  // rule bits
-  uint64_t packets;
-};
 struct SourceOrder {
   core::Address source;
   uint16_t class_id;
@@ -78,28 +72,19 @@ void sort_source_order(std::vector<SourceOrder>& rows) {
     }
   }
 }
-// Appends the flag rows of one (bin, class), sorted by (flag, source) and unique (packets
-// summed), from its rows sorted by source: walked once per flag raised, ascending (flag ids
-// follow rule order).
-void append_flag_rows(int64_t bin, uint16_t class_id, const std::vector<FlaggedRow>& rows,
-                      const std::vector<int>& rule_to_id, std::vector<BinFlag>& out) {
-  uint64_t raised = 0;
-  for (const FlaggedRow& r : rows) raised |= r.flags;
-  while (raised != 0) {
-    const int rule = __builtin_ctzll(raised);
-    raised &= raised - 1;
-    const uint64_t bit = uint64_t{1} << rule;
-    const auto flag_id = static_cast<uint16_t>(rule_to_id[rule]);
-    const size_t first = out.size();
-    for (const FlaggedRow& r : rows) {
-      if (!(r.flags & bit)) continue;
-      if (out.size() > first && out.back().source == r.source) {
-        out.back().packets += r.packets;
-      } else {
-        out.push_back(BinFlag{bin, class_id, flag_id, r.source, r.packets});
-      }
+// Appends a flag row; rows come in (bin, class, source) order, and a source's rows (one per
+// entry that raised flags) are kept in order of their flags, equal flags merged.
+void append_flag_row(const BinFlag& row, std::vector<BinFlag>& out) {
+  size_t at = out.size();
+  while (at > 0 && out[at - 1].bin_start == row.bin_start && out[at - 1].class_id == row.class_id &&
+         out[at - 1].source == row.source && out[at - 1].flags >= row.flags) {
+    if (out[at - 1].flags == row.flags) {
+      out[at - 1].packets += row.packets;
+      return;
     }
+    --at;
   }
+  out.insert(out.begin() + static_cast<std::ptrdiff_t>(at), row);
 }
 }  // namespace
 
@@ -446,7 +431,7 @@ TallySet CaptureTally::finish() {
   // Spill each entry's current bin and resolve it, in entry order.
   const size_t n_entries = hot_.size();
   struct EntryInfo {
-    uint64_t flags;  // rule bits of the flags raised
+    uint64_t flags;  // the flags raised, as BinFlag::flags
     uint32_t rank;   // place in source order
     uint16_t class_id;
     bool keep_evidence;
@@ -478,7 +463,11 @@ TallySet CaptureTally::finish() {
     }
     const int rule = r.class_rule;
     const uint16_t cls = rule < 0 ? unclassified_id : static_cast<uint16_t>(rule_to_id[rule]);
-    info[i] = EntryInfo{r.flags, 0, cls, rule >= 0 && rule == e.leading_class};
+    uint64_t flags = 0;
+    for (uint64_t m = r.flags; m != 0; m &= m - 1) {
+      flags |= uint64_t{1} << rule_to_id[static_cast<size_t>(__builtin_ctzll(m))];
+    }
+    info[i] = EntryInfo{flags, 0, cls, rule >= 0 && rule == e.leading_class};
     source_order[i] = SourceOrder{e.key.address, cls, i};
   }
 
@@ -569,13 +558,13 @@ TallySet CaptureTally::finish() {
     uint32_t index;
   };
   std::vector<KeyIndex> order(bins_.size());
-  size_t most_flag_rows = 0;
+  size_t most_flag_rows = 0;  // rows of entries that raised flags
   for (uint32_t i = 0; i < bins_.size(); ++i) {
     const BinRecord& r = bins_[i];
     const EntryInfo& in = info[r.entry];
     const uint32_t g = group_order[group_of(r.bin, in.class_id)];
     order[i] = KeyIndex{uint64_t{g} << 32 | in.rank, i};
-    most_flag_rows += static_cast<size_t>(__builtin_popcountll(in.flags));
+    most_flag_rows += in.flags != 0;
   }
   radix_sort(order, [](const KeyIndex& k) { return k.key; });
   out.totals.resize(groups.size());
@@ -586,7 +575,6 @@ TallySet CaptureTally::finish() {
   }
   out.bin_sources.reserve(bins_.size());
   out.bin_flags.reserve(most_flag_rows);
-  std::vector<FlaggedRow> flagged;  // of the current group
   for (size_t k = 0; k < order.size(); ++k) {
     // Rows are visited in source order, at random: fetch rows, then their entries' info.
     constexpr size_t kAhead = 8;
@@ -626,11 +614,8 @@ TallySet CaptureTally::finish() {
     } else {
       out.bin_sources.push_back(row);
     }
-    if (in.flags != 0) flagged.push_back(FlaggedRow{src, in.flags, r.packets});
-    if (k + 1 == order.size() || order[k + 1].key >> 32 != order[k].key >> 32) {
-      append_flag_rows(t.bin_start, t.class_id, flagged, rule_to_id, out.bin_flags);
-      flagged.clear();
-    }
+    if (in.flags != 0)
+      append_flag_row(BinFlag{r.bin, cls, src, in.flags, r.packets}, out.bin_flags);
   }
 
   // Ports: one key per (group, port), sorted and unique.

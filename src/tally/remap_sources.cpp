@@ -54,8 +54,8 @@ void remap_sources_batch(TallySet& t, const BatchAddressMap& map) {
            std::tie(b.bin_start, b.class_id, b.source);
   });
   std::sort(t.bin_flags.begin(), t.bin_flags.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.bin_start, a.class_id, a.flag_id, a.source) <
-           std::tie(b.bin_start, b.class_id, b.flag_id, b.source);
+    return std::tie(a.bin_start, a.class_id, a.source, a.flags) <
+           std::tie(b.bin_start, b.class_id, b.source, b.flags);
   });
 }
 

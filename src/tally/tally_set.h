@@ -1,6 +1,6 @@
-// The mergeable result of tallying one capture: per bin and class the packet and byte sums,
-// exact sets of sources and source ports, flag counts, and per source its first/last seen and
-// cadence. Classes and flags are indexes into the name tables; rows are sorted and unique.
+// The mergeable result of tallying one capture: per bin and class the packet and byte sums, the
+// exact sets of sources, ports and flagged sources, and per source its first/last seen and cadence.
+// Classes index class_names, flags are bits of flag_names; rows are sorted and unique by key.
 #pragma once
 
 #include <cstdint>
@@ -43,13 +43,15 @@ struct BinPort {
   uint16_t port = 0;
 };
 
-// A source that raised a flag in a bin (distinct sources are counted when reporting, so that
-// bins of any width and overlapping captures count each source once).
+// The flags a source raised in a bin: bit i of `flags` is flag_names[i], raised by `packets`
+// of the source's requests. One row per source and set of flags: usually one a source, two
+// when its requests of two rule masks raise different flags. (Distinct sources are counted when
+// reporting, so that bins of any width and overlapping captures count each source once.)
 struct BinFlag {
   int64_t bin_start = 0;
   uint16_t class_id = 0;
-  uint16_t flag_id = 0;
   core::Address source;
+  uint64_t flags = 0;
   uint64_t packets = 0;
 };
 

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <fstream>
+#include <map>
 
 #include "support/test_support.h"
 
@@ -24,7 +25,7 @@ tally::TallySet tallies(const std::vector<std::pair<int64_t, std::string>>& bin_
   for (const auto& [bin, src] : bin_sources) {
     auto a = *core::Address::parse(src);
     t.bin_sources.push_back({bin, 0, a, 10});
-    t.bin_flags.push_back({bin, 0, 0, a, 10});
+    t.bin_flags.push_back({bin, 0, a, 1, 10});
     per_bin[bin] += 10;
     tally::SourceSummary s;
     s.source = a;
@@ -92,6 +93,28 @@ TEST(SqliteStore, MergesOverlappingCapturesAcrossBins) {
   EXPECT_EQ(sources->at(0).packets, 30u);
   EXPECT_EQ(sources->at(0).intervals, 27u);  // cadence histograms merged
   EXPECT_NEAR(sources->at(0).median_interval_s, 1.08, 0.15);
+}
+
+// A source's flag rows (one per set of flags) become one row per flag in the store, with the
+// packets of every set that holds the flag.
+TEST(SqliteStore, SplitsFlagSetsIntoOneRowPerFlag) {
+  testing::TempDir tmp;
+  auto s = SqliteStore::open(tmp.file("c.db"));
+  ASSERT_TRUE(s);
+  tally::TallySet t = tallies({{kHour, "192.0.2.1"}, {kHour, "192.0.2.2"}});
+  t.flag_names = {"ntp-version-1", "rfc4330-fast-poll", "cadence-60s"};
+  const auto a = *core::Address::parse("192.0.2.1");
+  const auto b = *core::Address::parse("192.0.2.2");
+  t.bin_flags = {{kHour, 0, a, 1, 4}, {kHour, 0, a, 3, 6}, {kHour, 0, b, 2, 10}};
+  ASSERT_TRUE(s->ingest(capture("f"), t, kRaw));
+  auto flags = s->flags({3600, std::nullopt});
+  ASSERT_TRUE(flags);
+  std::map<std::string, std::pair<uint64_t, uint64_t>> by_flag;  // packets, sources
+  for (const auto& f : flags.value()) by_flag[f.flag] = {f.packets, f.sources};
+  EXPECT_EQ(by_flag.size(), 2u);
+  EXPECT_EQ(by_flag["ntp-version-1"], std::make_pair(uint64_t{10}, uint64_t{1}));
+  EXPECT_EQ(by_flag["rfc4330-fast-poll"], std::make_pair(uint64_t{16}, uint64_t{2}));
+  EXPECT_EQ(by_flag.count("cadence-60s"), 0u);
 }
 
 TEST(SqliteStore, RefusesTheSameCaptureTwice) {

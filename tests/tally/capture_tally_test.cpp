@@ -78,7 +78,10 @@ TEST(CaptureTally, CountsBinsSourcesPortsAndEvidence) {
   // Flags: every source is a fast poller, version 1, zero transmit, 1 s cadence band.
   std::map<std::string, uint64_t> flag_sources;
   for (const auto& f : t.bin_flags) {
-    if (f.bin_start == kT0 / 1'000'000'000) ++flag_sources[t.flag_names.at(f.flag_id)];
+    if (f.bin_start != kT0 / 1'000'000'000) continue;
+    for (size_t i = 0; i < t.flag_names.size(); ++i) {
+      if (f.flags >> i & 1) ++flag_sources[t.flag_names[i]];
+    }
   }
   EXPECT_EQ(flag_sources["rfc4330-fast-poll"], 3u);
   EXPECT_EQ(flag_sources["ntp-version-1"], 3u);
@@ -122,6 +125,53 @@ priority = 2
   EXPECT_EQ(class_of["10.0.0.2"], "slow");
   EXPECT_EQ(class_of["10.0.0.3"], "slow");
   EXPECT_EQ(class_of["10.0.0.4"], "slow");
+}
+
+// A source whose requests match two flag rules in different combinations has one flag row per
+// combination, in order of the flag bits, each with the packets of that combination.
+TEST(CaptureTally, OneFlagRowPerSetOfFlagsRaised) {
+  auto rules = classify::parse_rules(R"(
+[[class]]
+name = "client"
+  [class.match]
+  mode = [3]
+[[flag]]
+name = "v1"
+  [flag.match]
+  version = [1]
+[[flag]]
+name = "port9"
+  [flag.match]
+  src_port = [9]
+)",
+                                     "t.toml");
+  ASSERT_TRUE(rules);
+  auto classifier = classify::Classifier::create(std::move(rules.value()));
+  ASSERT_TRUE(classifier);
+  CaptureTally tally(classifier.value(), 86400);
+  int64_t t_ns = kT0;
+  auto send = [&](int n, uint8_t version, uint16_t port) {
+    for (int i = 0; i < n; ++i) {
+      core::Observation o = netgear("10.0.0.1", t_ns += 1'000'000'000LL, port);
+      o.ntp.version = version;
+      tally.add(o);
+    }
+  };
+  send(3, 1, 9);   // v1 and port9
+  send(2, 4, 9);   // port9
+  send(4, 4, 10);  // neither
+  send(1, 1, 10);  // v1
+  send(2, 1, 9);   // v1 and port9 again
+  const TallySet t = tally.finish();
+  ASSERT_EQ(t.flag_names, (std::vector<std::string>{"v1", "port9"}));
+  ASSERT_EQ(t.bin_sources.size(), 1u);
+  EXPECT_EQ(t.bin_sources[0].packets, 12u);
+  std::vector<std::pair<uint64_t, uint64_t>> rows;  // flags, packets
+  for (const auto& f : t.bin_flags) {
+    EXPECT_EQ(f.source, t.bin_sources[0].source);
+    rows.emplace_back(f.flags, f.packets);
+  }
+  EXPECT_EQ(rows, (std::vector<std::pair<uint64_t, uint64_t>>{{1, 1}, {2, 2}, {3, 5}}));
 }
 
 // Sources come out in address order, IPv4 (IPv4-mapped) and IPv6 alike: ::1 sorts before every
@@ -229,7 +279,7 @@ auto fields(const BinPort& r) {
   return std::make_tuple(r.bin_start, r.class_id, r.port);
 }
 auto fields(const BinFlag& r) {
-  return std::make_tuple(r.bin_start, r.class_id, r.flag_id, r.source, r.packets);
+  return std::make_tuple(r.bin_start, r.class_id, r.source, r.flags, r.packets);
 }
 auto fields(const SourceSummary& r) {
   return std::make_tuple(r.source, r.class_id, r.first_ns, r.last_ns, r.packets, r.bytes,

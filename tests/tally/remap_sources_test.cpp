@@ -52,7 +52,7 @@ TallySet make_tallies() {
       BinFlag f;
       f.bin_start = b.bin_start;
       f.class_id = b.class_id;
-      f.flag_id = static_cast<uint16_t>(rng() % 4);
+      f.flags = 1 + rng() % 15;
       f.source = b.source;
       f.packets = b.packets;
       t.bin_flags.push_back(f);
@@ -107,8 +107,8 @@ TEST(RemapSources, BatchMappingGivesTheSameRowsAsPerAddressMapping) {
   for (size_t i = 0; i < single.bin_flags.size(); ++i) {
     const auto& a = single.bin_flags[i];
     const auto& b = batch.bin_flags[i];
-    EXPECT_EQ(std::tie(a.bin_start, a.class_id, a.flag_id, a.source, a.packets),
-              std::tie(b.bin_start, b.class_id, b.flag_id, b.source, b.packets))
+    EXPECT_EQ(std::tie(a.bin_start, a.class_id, a.source, a.flags, a.packets),
+              std::tie(b.bin_start, b.class_id, b.source, b.flags, b.packets))
         << i;
   }
   EXPECT_TRUE(std::is_sorted(batch.bin_sources.begin(), batch.bin_sources.end(),
