@@ -103,8 +103,9 @@ class Statement {
     sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
   }
+  // Not copied: `p` must stay valid until the statement is stepped (and reset).
   Statement& bind_blob(int i, const void* p, size_t n) {
-    sqlite3_bind_blob(stmt_, i, p, static_cast<int>(n), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt_, i, p, static_cast<int>(n), SQLITE_STATIC);
     return *this;
   }
   int step() { return sqlite3_step(stmt_); }
@@ -193,8 +194,10 @@ core::Result<SqliteStore> SqliteStore::open_existing(const std::string& path) {
 core::Result<SqliteStore> SqliteStore::open(const std::string& path, int64_t base_bin_width_s) {
   SqliteStore s;
   s.path_ = path;
-  if (sqlite3_open_v2(path.c_str(), &s.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
+  // No mutexes: a store is used by one thread at a time.
+  if (sqlite3_open_v2(path.c_str(), &s.db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
     return s.error("cannot open store");
   }
   sqlite3_busy_timeout(s.db_, 10000);
