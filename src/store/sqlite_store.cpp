@@ -450,7 +450,8 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
       up.bind_blob(1, b.data(), b.size()).bind(2, class_ids[r.class_id]);
       up.bind(3, r.first_ns).bind(4, r.last_ns);
       up.bind(5, static_cast<int64_t>(r.packets)).bind(6, static_cast<int64_t>(r.bytes));
-      const auto cadence = r.cadence.to_bytes();
+      if (r.cadence >= t.cadences.size()) return fail("a source names no cadence histogram");
+      const auto cadence = t.cadences[r.cadence].to_bytes();
       up.bind_blob(7, cadence.data(), cadence.size());
       if (up.step() != SQLITE_DONE) return fail("cannot write sources");
       up.reset();

@@ -475,6 +475,16 @@ TallySet CaptureTally::finish() {
   // summary. An entry's rank in this order sorts bin rows by source below.
   sort_source_order(source_order);
   out.sources.reserve(n_entries);
+  // Histograms: a source of one entry with no histogram of its own (one run of intervals in
+  // one bucket) shares the histogram of that (bucket, run); any other source has its own.
+  FlatMap<uint64_t, uint32_t, IntHash> run_histograms(256);  // (bucket, run) -> cadences + 1
+  bool shared = false;  // the last summary's histogram is shared
+  auto add_histogram = [&](const classify::CadenceHistogram& from) {
+    classify::CadenceHistogram h;  // merged into an empty one, as two captures would be
+    h.merge(from);
+    out.cadences.push_back(h);
+    return static_cast<uint32_t>(out.cadences.size() - 1);
+  };
   for (size_t k = 0; k < source_order.size(); ++k) {
     // The entries are visited in address order, i.e. at random: fetch ahead.
     constexpr size_t kAhead = 16;
@@ -494,14 +504,30 @@ TallySet CaptureTally::finish() {
       s.class_id = o.class_id;
       s.first_ns = e.first_ns;
       s.last_ns = e.last_ns;
+      if (cold_[o.entry].cadence == 0) {
+        uint32_t& id = run_histograms[uint64_t{e.cadence_bucket} << 16 | e.cadence_run];
+        if (id == 0) id = add_histogram(cadence_now(o.entry, e)) + 1;
+        s.cadence = id - 1;
+        shared = true;
+      } else {
+        s.cadence = add_histogram(cadence_now(o.entry, e));
+        shared = false;
+      }
       out.sources.push_back(s);
+    } else {
+      // Another entry of the source and class (another rule mask): histograms merged.
+      SourceSummary& s = out.sources.back();
+      if (shared) {
+        s.cadence = add_histogram(classify::CadenceHistogram(out.cadences[s.cadence]));
+        shared = false;
+      }
+      out.cadences[s.cadence].merge(cadence_now(o.entry, e));
     }
     SourceSummary& s = out.sources.back();
     s.first_ns = std::min(s.first_ns, e.first_ns);
     s.last_ns = std::max(s.last_ns, e.last_ns);
     s.packets += e.packets;
     s.bytes += e.bytes;
-    s.cadence.merge(cadence_now(o.entry, e));
   }
 
   // (bin, class) groups, numbered in (bin, class) order.

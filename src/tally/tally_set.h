@@ -62,7 +62,7 @@ struct SourceSummary {
   int64_t last_ns = 0;
   uint64_t packets = 0;
   uint64_t bytes = 0;
-  classify::CadenceHistogram cadence;
+  uint32_t cadence = 0;  // its inter-arrival histogram: TallySet::cadences[cadence]
 };
 
 struct TallySet {
@@ -74,6 +74,12 @@ struct TallySet {
   std::vector<BinPort> bin_ports;
   std::vector<BinFlag> bin_flags;
   std::vector<SourceSummary> sources;
+  // The sources' histograms, each once: sources with the same histogram (most sources of a
+  // flood) may share one.
+  std::vector<classify::CadenceHistogram> cadences;
+  const classify::CadenceHistogram& cadence_of(const SourceSummary& s) const {
+    return cadences.at(s.cadence);
+  }
 };
 
 }  // namespace iotcensus::tally

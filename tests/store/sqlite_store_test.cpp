@@ -34,7 +34,10 @@ tally::TallySet tallies(const std::vector<std::pair<int64_t, std::string>>& bin_
     s.last_ns = s.first_ns + 1;
     s.packets = 10;
     s.bytes = 760;
-    for (int i = 0; i < 9; ++i) s.cadence.add_interval_ns(1'080'000'000);
+    classify::CadenceHistogram h;
+    for (int i = 0; i < 9; ++i) h.add_interval_ns(1'080'000'000);
+    s.cadence = static_cast<uint32_t>(t.cadences.size());
+    t.cadences.push_back(h);
     t.sources.push_back(s);
   }
   for (const auto& [bin, packets] : per_bin) {

@@ -72,7 +72,7 @@ TEST(CaptureTally, CountsBinsSourcesPortsAndEvidence) {
   for (const auto& [bin, n] : ports_per_bin) EXPECT_EQ(n, 501u) << bin;
   ASSERT_EQ(t.sources.size(), 3u);
   for (const auto& s : t.sources) {
-    EXPECT_NEAR(s.cadence.median_s(), 1.08, 0.15);
+    EXPECT_NEAR(t.cadence_of(s).median_s(), 1.08, 0.15);
     EXPECT_EQ(s.packets, expected_packets / 3);
   }
   // Flags: every source is a fast poller, version 1, zero transmit, 1 s cadence band.
@@ -172,6 +172,45 @@ name = "port9"
     rows.emplace_back(f.flags, f.packets);
   }
   EXPECT_EQ(rows, (std::vector<std::pair<uint64_t, uint64_t>>{{1, 1}, {2, 2}, {3, 5}}));
+}
+
+// Sources with the same single run of intervals share one histogram; a source that merges two
+// entries (two rule masks) gets a histogram of its own and leaves the shared one as it was.
+TEST(CaptureTally, SharedHistogramsStayUnchangedWhenASourceMergesEntries) {
+  auto rules = classify::parse_rules(R"(
+[[class]]
+name = "client"
+  [class.match]
+  mode = [3]
+[[flag]]
+name = "v1"
+  [flag.match]
+  version = [1]
+)",
+                                     "t.toml");
+  ASSERT_TRUE(rules);
+  auto classifier = classify::Classifier::create(std::move(rules.value()));
+  ASSERT_TRUE(classifier);
+  CaptureTally tally(classifier.value(), 86400);
+  auto send = [&](const std::string& src, int64_t start_s, uint8_t version) {
+    for (int i = 0; i < 5; ++i) {  // 4 intervals of 1 s: one run in one bucket
+      core::Observation o = netgear(src, kT0 + (start_s + i) * 1'000'000'000LL);
+      o.ntp.version = version;
+      tally.add(o);
+    }
+  };
+  send("10.0.0.0", 0, 1);
+  send("10.0.0.1", 0, 1);
+  send("10.0.0.1", 100, 4);  // a second entry of 10.0.0.1, same class
+  send("10.0.0.2", 0, 1);
+  const TallySet t = tally.finish();
+  std::map<std::string, uint32_t> intervals;
+  for (const auto& s : t.sources) intervals[s.source.to_string()] = t.cadence_of(s).intervals();
+  EXPECT_EQ(intervals["10.0.0.0"], 4u);
+  EXPECT_EQ(intervals["10.0.0.1"], 8u);
+  EXPECT_EQ(intervals["10.0.0.2"], 4u);
+  EXPECT_EQ(t.sources[0].cadence, t.sources[2].cadence);  // shared
+  EXPECT_LT(t.cadences.size(), t.sources.size());
 }
 
 // Sources come out in address order, IPv4 (IPv4-mapped) and IPv6 alike: ::1 sorts before every
@@ -281,9 +320,15 @@ auto fields(const BinPort& r) {
 auto fields(const BinFlag& r) {
   return std::make_tuple(r.bin_start, r.class_id, r.source, r.flags, r.packets);
 }
-auto fields(const SourceSummary& r) {
+// A summary's fields, its histogram (from the set's shared list) included.
+struct SourceOf {
+  const TallySet& set;
+  const SourceSummary& row;
+};
+auto fields(const SourceOf& s) {
+  const SourceSummary& r = s.row;
   return std::make_tuple(r.source, r.class_id, r.first_ns, r.last_ns, r.packets, r.bytes,
-                         r.cadence.to_bytes());
+                         s.set.cadence_of(r).to_bytes());
 }
 template <class Row>
 void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b, const char* what) {
@@ -291,13 +336,19 @@ void expect_same_rows(const std::vector<Row>& a, const std::vector<Row>& b, cons
   for (size_t i = 0; i < a.size(); ++i)
     EXPECT_TRUE(fields(a[i]) == fields(b[i])) << what << " " << i;
 }
+void expect_same_sources(const TallySet& a, const TallySet& b) {
+  ASSERT_EQ(a.sources.size(), b.sources.size());
+  for (size_t i = 0; i < a.sources.size(); ++i)
+    EXPECT_TRUE(fields(SourceOf{a, a.sources[i]}) == fields(SourceOf{b, b.sources[i]}))
+        << "sources " << i;
+}
 // Every row of two tallies, field by field.
 void expect_same_tallies(const TallySet& a, const TallySet& b) {
   expect_same_rows(a.totals, b.totals, "totals");
   expect_same_rows(a.bin_sources, b.bin_sources, "bin sources");
   expect_same_rows(a.bin_ports, b.bin_ports, "bin ports");
   expect_same_rows(a.bin_flags, b.bin_flags, "bin flags");
-  expect_same_rows(a.sources, b.sources, "sources");
+  expect_same_sources(a, b);
 }
 
 // Packets are held and counted in rounds, partition by partition. Counted in rounds of one

@@ -32,6 +32,7 @@ TallySet make_tallies() {
   while (unique.size() < 3000) unique.insert(random_source(rng));
   std::vector<core::Address> pool(unique.begin(), unique.end());
   std::shuffle(pool.begin(), pool.end(), rng);
+  t.cadences.resize(1);
   for (const auto& a : pool) {
     SourceSummary s;
     s.source = a;
