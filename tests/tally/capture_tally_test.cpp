@@ -127,9 +127,8 @@ priority = 2
   EXPECT_EQ(class_of["10.0.0.4"], "slow");
 }
 
-// A source whose requests match two flag rules in different combinations has one flag row per
-// combination, in order of the flag bits, each with the packets of that combination.
-TEST(CaptureTally, OneFlagRowPerSetOfFlagsRaised) {
+// One class of client requests and two flags: version 1, and source port 9.
+core::Result<classify::Classifier> client_classifier() {
   auto rules = classify::parse_rules(R"(
 [[class]]
 name = "client"
@@ -145,8 +144,14 @@ name = "port9"
   src_port = [9]
 )",
                                      "t.toml");
-  ASSERT_TRUE(rules);
-  auto classifier = classify::Classifier::create(std::move(rules.value()));
+  if (!rules) return rules.error();
+  return classify::Classifier::create(std::move(rules.value()));
+}
+
+// A source whose requests match two flag rules in different combinations has one flag row per
+// combination, in order of the flag bits, each with the packets of that combination.
+TEST(CaptureTally, OneFlagRowPerSetOfFlagsRaised) {
+  auto classifier = client_classifier();
   ASSERT_TRUE(classifier);
   CaptureTally tally(classifier.value(), 86400);
   int64_t t_ns = kT0;
@@ -177,19 +182,7 @@ name = "port9"
 // Sources with the same single run of intervals share one histogram; a source that merges two
 // entries (two rule masks) gets a histogram of its own and leaves the shared one as it was.
 TEST(CaptureTally, SharedHistogramsStayUnchangedWhenASourceMergesEntries) {
-  auto rules = classify::parse_rules(R"(
-[[class]]
-name = "client"
-  [class.match]
-  mode = [3]
-[[flag]]
-name = "v1"
-  [flag.match]
-  version = [1]
-)",
-                                     "t.toml");
-  ASSERT_TRUE(rules);
-  auto classifier = classify::Classifier::create(std::move(rules.value()));
+  auto classifier = client_classifier();
   ASSERT_TRUE(classifier);
   CaptureTally tally(classifier.value(), 86400);
   auto send = [&](const std::string& src, int64_t start_s, uint8_t version) {
