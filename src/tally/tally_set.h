@@ -44,9 +44,9 @@ struct BinPort {
 };
 
 // The flags a source raised in a bin: bit i of `flags` is flag_names[i], raised by `packets`
-// of the source's requests. One row per source and set of flags: usually one a source, two
-// when its requests of two rule masks raise different flags. (Distinct sources are counted when
-// reporting, so that bins of any width and overlapping captures count each source once.)
+// of the source's requests. One row per source and set of flags: usually one a source; more
+// when its requests under different rule masks raise different flags. (Distinct sources are
+// counted when reporting, so that bins of any width and overlapping captures count each once.)
 struct BinFlag {
   int64_t bin_start = 0;
   uint16_t class_id = 0;
