@@ -438,11 +438,29 @@ TallySet CaptureTally::finish() {
   };
   std::vector<EntryInfo> info(n_entries);
   std::vector<SourceOrder> source_order(n_entries);
+  // An entry's resolution in the ids of `out`: its class, its flags (as BinFlag::flags), and the
+  // class rule (or -1).
+  struct Resolved {
+    uint64_t flags = 0;
+    uint16_t class_id = 0;
+    int rule = -1;
+  };
+  auto resolve = [&](uint64_t mask, const classify::CadenceHistogram& cadence) {
+    const classify::Classifier::Resolution r = classifier_.resolve(mask, cadence);
+    Resolved ids;
+    ids.rule = r.class_rule;
+    ids.class_id =
+        r.class_rule < 0 ? unclassified_id : static_cast<uint16_t>(rule_to_id[r.class_rule]);
+    for (uint64_t m = r.flags; m != 0; m &= m - 1) {
+      ids.flags |= uint64_t{1} << rule_to_id[static_cast<size_t>(__builtin_ctzll(m))];
+    }
+    return ids;
+  };
   // An entry without a histogram holds one run of intervals in one bucket, so its resolution
   // depends on (mask, bucket, run) alone: kept for the next entry of that kind.
   struct Memo {
     uint64_t key = UINT64_MAX;
-    classify::Classifier::Resolution resolution;
+    Resolved resolved;
   };
   std::vector<Memo> memo(1024);
   for (uint32_t i = 0; i < n_entries; ++i) {
@@ -451,24 +469,18 @@ TallySet CaptureTally::finish() {
     Entry e = unpack(i);
     if (e.bin != INT64_MIN && e.bin_packets > 0) spill(i, e);
     if (cold_[i].cadence != 0) flush_cadence(i, e);
-    classify::Classifier::Resolution r;
+    Resolved r;
     if (cold_[i].cadence == 0) {
       const uint64_t key =
           uint64_t{hot_[i].mask_id} << 24 | uint64_t{e.cadence_bucket} << 16 | e.cadence_run;
       Memo& m = memo[mix64(key) % memo.size()];
-      if (m.key != key) m = Memo{key, classifier_.resolve(e.key.mask, cadence_now(i, e))};
-      r = m.resolution;
+      if (m.key != key) m = Memo{key, resolve(e.key.mask, cadence_now(i, e))};
+      r = m.resolved;
     } else {
-      r = classifier_.resolve(e.key.mask, cadence_now(i, e));
+      r = resolve(e.key.mask, cadence_now(i, e));
     }
-    const int rule = r.class_rule;
-    const uint16_t cls = rule < 0 ? unclassified_id : static_cast<uint16_t>(rule_to_id[rule]);
-    uint64_t flags = 0;
-    for (uint64_t m = r.flags; m != 0; m &= m - 1) {
-      flags |= uint64_t{1} << rule_to_id[static_cast<size_t>(__builtin_ctzll(m))];
-    }
-    info[i] = EntryInfo{flags, 0, cls, rule >= 0 && rule == e.leading_class};
-    source_order[i] = SourceOrder{e.key.address, cls, i};
+    info[i] = EntryInfo{r.flags, 0, r.class_id, r.rule >= 0 && r.rule == e.leading_class};
+    source_order[i] = SourceOrder{e.key.address, r.class_id, i};
   }
 
   // Sources: the entries sorted by (address, class), each run merged in entry order into one

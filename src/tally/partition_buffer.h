@@ -55,6 +55,7 @@ class PartitionBuffer {
   // runs, in the order pushed; then the buffer is empty (its blocks are kept for reuse).
   template <class Run>
   void drain(Run&& run) {
+    if (size_ == 0) return;  // nothing held (e.g. a summary after a summary)
 #if defined(__SSE2__)
     _mm_sfence();  // the streamed stages are complete before they are read
 #endif
