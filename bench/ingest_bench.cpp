@@ -1,10 +1,12 @@
 // Times the single-thread ingest path on one capture, stage by stage: (a) read records,
 // (b) read+decode, (c) read+decode+classify+tally (cli::tally_capture with finish()); best of N.
+// Each run opens and maps the file and unmaps it at the end, inside the timed region, as
+// `iotcensus ingest` does (--map-once maps it once for all runs, as sessions 1-6 measured).
 // Memory is kept for reuse as in `iotcensus ingest`, so (c) also reports its first run, which
 // is the cost for a single capture in a fresh process.
 //
-// Usage: ingest_bench FILE [--repeat N] [--bin-width S] [--only STAGE]. Prints a table and one
-// JSON line; --only runs a single stage, for profilers.
+// Usage: ingest_bench FILE [--repeat N] [--bin-width S] [--only STAGE] [--map-once]. Prints a
+// table and one JSON line; --only runs a single stage, for profilers.
 
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -69,7 +71,8 @@ long peak_rss_kib() {
   return u.ru_maxrss;
 }
 
-int run(const std::string& path, int repeat, int64_t bin_width_s, const std::string& only) {
+int run(const std::string& path, int repeat, int64_t bin_width_s, const std::string& only,
+        bool map_once) {
   cli::keep_freed_memory();  // as `iotcensus ingest` does: later runs reuse the first's memory
   auto classifier = cli::RuleOptions{}.load();
   if (!classifier) {
@@ -81,40 +84,57 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
     fmt::print(stderr, "ingest_bench: {}\n", file.error().message);
     return 1;
   }
-  const capture::CaptureFile& f = file.value();
   const classify::Classifier& c = classifier.value();
+  const size_t file_bytes = file->size();
+  // Runs `work` on the capture: mapped for this run (unmapped when `work` returns, so the
+  // mapping and unmapping are timed with it), or the one mapping of --map-once.
+  bool failed = false;
+  std::string failure;
+  auto on_file = [&](const std::function<void(const capture::CaptureFile&)>& work) {
+    if (map_once) return work(file.value());
+    auto mapped = capture::CaptureFile::open(path);
+    if (!mapped) {
+      failed = true;
+      failure = mapped.error().message;
+      return;
+    }
+    work(mapped.value());
+  };
+  if (!map_once) file = core::make_error(core::ErrorCode::kIo, "not kept");  // unmapped now
 
   uint64_t records = 0, ntp = 0, sources = 0, entries = 0, sink = 0;
   uint64_t cache_hits = 0, cache_misses = 0, cache_bypassed = 0;  // match cache in (b')
-  bool failed = false;
-  std::string failure;
 
   Stage read{"read", "(a) read"};
   if (only.empty() || only == "read")
     best_of(repeat, read, [&] {
-      uint64_t n = 0, bytes = 0;
-      auto s = f.for_each([&](const capture::RawPacket& p) {
-        ++n;
-        bytes += p.captured_length;
+      on_file([&](const capture::CaptureFile& f) {
+        uint64_t n = 0, bytes = 0;
+        auto s = f.for_each([&](const capture::RawPacket& p) {
+          ++n;
+          bytes += p.captured_length;
+        });
+        if (!s) failed = true, failure = s.error().message;
+        records = n;
+        sink += bytes;
       });
-      if (!s) failed = true, failure = s.error().message;
-      records = n;
-      sink += bytes;
     });
 
   Stage decode{"decode", "(b) read+decode"};
   if (only.empty() || only == "decode")
     best_of(repeat, decode, [&] {
-      decode::PacketDecoder decoder;
-      core::Observation obs;
-      uint64_t ports = 0;
-      auto s = f.for_each([&](const capture::RawPacket& p) {
-        if (decoder.decode(p, obs)) ports += obs.src_port;
+      on_file([&](const capture::CaptureFile& f) {
+        decode::PacketDecoder decoder;
+        core::Observation obs;
+        uint64_t ports = 0;
+        auto s = f.for_each([&](const capture::RawPacket& p) {
+          if (decoder.decode(p, obs)) ports += obs.src_port;
+        });
+        if (!s) failed = true, failure = s.error().message;
+        records = decoder.counters().frames;
+        ntp = decoder.counters().ntp;
+        sink += ports;
       });
-      if (!s) failed = true, failure = s.error().message;
-      records = decoder.counters().frames;
-      ntp = decoder.counters().ntp;
-      sink += ports;
     });
 
   // Not one of the three asked-for stages, but it splits (c) into matching and tallying.
@@ -122,36 +142,40 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
   Stage match{"decode_match", "(b') read+decode+match"};
   if (only.empty() || only == "decode_match")
     best_of(repeat, match, [&] {
-      decode::PacketDecoder decoder;
-      classify::MatchCache cache(c);
-      core::Observation obs;
-      uint64_t masks = 0;
-      auto s = f.for_each([&](const capture::RawPacket& p) {
-        if (decoder.decode(p, obs)) masks += cache.match(obs);
+      on_file([&](const capture::CaptureFile& f) {
+        decode::PacketDecoder decoder;
+        classify::MatchCache cache(c);
+        core::Observation obs;
+        uint64_t masks = 0;
+        auto s = f.for_each([&](const capture::RawPacket& p) {
+          if (decoder.decode(p, obs)) masks += cache.match(obs);
+        });
+        if (!s) failed = true, failure = s.error().message;
+        records = decoder.counters().frames;
+        ntp = decoder.counters().ntp;
+        sink += masks;
+        cache_hits = cache.hits();
+        cache_misses = cache.misses();
+        cache_bypassed = cache.bypassed();
       });
-      if (!s) failed = true, failure = s.error().message;
-      records = decoder.counters().frames;
-      ntp = decoder.counters().ntp;
-      sink += masks;
-      cache_hits = cache.hits();
-      cache_misses = cache.misses();
-      cache_bypassed = cache.bypassed();
     });
 
   Stage tally{"tally", "(c) read+decode+classify+tally"};
   if (only.empty() || only == "tally")
     best_of(repeat, tally, [&] {
-      auto t = cli::tally_capture(f, c, bin_width_s);
-      if (!t) {
-        failed = true;
-        failure = t.error().message;
-        return;
-      }
-      records = t->summary.records;
-      ntp = t->counters.ntp;
-      sources = t->tallies.sources.size();
-      entries = t->sources;
-      sink += t->tallies.bin_sources.size();
+      on_file([&](const capture::CaptureFile& f) {
+        auto t = cli::tally_capture(f, c, bin_width_s);
+        if (!t) {
+          failed = true;
+          failure = t.error().message;
+          return;
+        }
+        records = t->summary.records;
+        ntp = t->counters.ntp;
+        sources = t->tallies.sources.size();
+        entries = t->sources;
+        sink += t->tallies.bin_sources.size();
+      });
     });
 
   // The same work as (c) with CaptureTally driven here, to time finish() on its own.
@@ -159,18 +183,20 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
   Stage whole{"tally_direct", "(c) driven directly"};
   if (only.empty() || only == "finish")
     best_of(repeat, whole, [&] {
-      decode::PacketDecoder decoder;
-      tally::CaptureTally t(c, bin_width_s);
-      core::Observation obs;
-      auto s = f.for_each([&](const capture::RawPacket& p) {
-        if (decoder.decode(p, obs)) t.add(obs);
+      on_file([&](const capture::CaptureFile& f) {
+        decode::PacketDecoder decoder;
+        tally::CaptureTally t(c, bin_width_s);
+        core::Observation obs;
+        auto s = f.for_each([&](const capture::RawPacket& p) {
+          if (decoder.decode(p, obs)) t.add(obs);
+        });
+        if (!s) failed = true, failure = s.error().message;
+        const auto t0 = std::chrono::steady_clock::now();
+        const tally::TallySet out = t.finish();
+        const auto t1 = std::chrono::steady_clock::now();
+        sink += out.totals.size();
+        finish_s = std::min(finish_s, std::chrono::duration<double>(t1 - t0).count());
       });
-      if (!s) failed = true, failure = s.error().message;
-      const auto t0 = std::chrono::steady_clock::now();
-      const tally::TallySet out = t.finish();
-      const auto t1 = std::chrono::steady_clock::now();
-      sink += out.totals.size();
-      finish_s = std::min(finish_s, std::chrono::duration<double>(t1 - t0).count());
     });
   if (failed) {
     fmt::print(stderr, "ingest_bench: {}\n", failure);
@@ -180,7 +206,7 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
   const std::vector<Stage*> stages = {&read, &decode, &match, &tally};
   const double n = static_cast<double>(records);
   fmt::print("ingest_bench: {} ({} bytes), best of {}, single thread, bin width {} s\n", path,
-             f.size(), repeat, bin_width_s);
+             file_bytes, repeat, bin_width_s);
   fmt::print("{:<32} {:>9} {:>9} {:>12} {:>10}\n", "stage", "seconds", "cpu s", "packets/s",
              "ns/packet");
   for (const Stage* s : stages) {
@@ -211,7 +237,8 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
   nlohmann::json j;
   j["bench"] = "ingest";
   j["file"] = path;
-  j["bytes"] = f.size();
+  j["bytes"] = file_bytes;
+  j["map_once"] = map_once;
   j["repeat"] = repeat;
   j["bin_width_s"] = bin_width_s;
   j["packets"] = records;
@@ -258,6 +285,10 @@ int main(int argc, char** argv) {
   app.add_option("--only", only,
                  "Run one stage only (for perf stat): read, decode, decode_match or tally")
       ->check(CLI::IsMember({"read", "decode", "decode_match", "tally", "finish"}));
+  bool map_once = false;
+  app.add_flag("--map-once", map_once,
+               "Map the file once for all runs (as sessions 1-6 measured), instead of opening, "
+               "mapping and unmapping it in each timed run");
   CLI11_PARSE(app, argc, argv);
-  return iotcensus::bench::run(path, repeat, bin_width_s, only);
+  return iotcensus::bench::run(path, repeat, bin_width_s, only, map_once);
 }
