@@ -7,7 +7,9 @@
 # file alone too), a netgear-2003 daily file, netgear-2003 and modern-mix pcaps, a 1M-packet
 # make_ntp_capture file (made with BUILD_DIR's make_ntp_capture, default build), and the extra
 # captures. Outputs per store: ingest --json, stderr, exit status, report (day and hour),
-# population and sqlite3 .dump (ingest times blanked). Prints "N files, M differ"; exit 1 if any.
+# population, the flags per (bin, class, flag, source) (the same rows from schema 2 or 3) and
+# sqlite3 .dump without the flag tables (ingest times blanked). Prints "N files, M differ"; exit 1
+# if any.
 set -u
 [[ $# -ge 2 ]] || { sed -n '4,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,7 +43,19 @@ dump() {  # BIN OUTDIR NAME INGEST_ARGS...
   "$bin" report --store "$s" --format csv --k 1 >"$out/$name.report.csv" 2>&1
   "$bin" report --store "$s" --format csv --k 1 --bin hour >"$out/$name.report-hour.csv" 2>&1
   "$bin" population --store "$s" --format csv --k 1 >"$out/$name.population.csv" 2>&1
+  # Flags one row per (bin, class, flag, source) whatever the schema (version 3 stores sets of
+  # flags, version 2 one row per flag); the dump without the flag tables.
+  local flags="SELECT bin_start, class_id, flag_id, hex(source), packets FROM bin_flag"
+  if [[ -n $(sqlite3 "$s" "SELECT name FROM sqlite_master WHERE name='bin_flag_set'" 2>/dev/null) ]]; then
+    flags="SELECT f.bin_start, f.class_id, m.flag_id, hex(f.source), sum(f.packets)
+      FROM bin_flag_set f JOIN flag_set_member m ON m.set_id=f.set_id GROUP BY 1, 2, 3, 4"
+  fi
+  sqlite3 "$s" "$flags ORDER BY 1, 2, 3, 4" >"$out/$name.flags.txt" 2>&1
   sqlite3 "$s" .dump |
+    awk '/^CREATE TABLE (bin_flag|flag_set)/ {skip = 1}
+         /^INSERT INTO "?(bin_flag|flag_set)/ {next}
+         !skip {print}
+         skip && /;$/ {skip = 0}' |
     sed -E "s/'[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z'\);$/'T');/" >"$out/$name.dump.sql" 2>&1
   rm -f "$s" "$s-wal" "$s-shm"
 }

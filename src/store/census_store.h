@@ -15,7 +15,7 @@ namespace iotcensus::store {
 
 using core::SourceDay;
 
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 // One ingested capture, as recorded in the store.
 struct CaptureRecord {

@@ -1,11 +1,16 @@
 #include "store/sqlite_store.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
+#include <optional>
+#include <unordered_map>
+#include <vector>
 
 #include "classify/cadence.h"
 
@@ -80,6 +85,31 @@ ALTER TABLE bin_source ADD COLUMN devices INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE bin_source ADD COLUMN devices_high INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE bin_source ADD COLUMN interval_ns INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE bin_source ADD COLUMN anchor_ns INTEGER NOT NULL DEFAULT 0;
+)sql",
+    // 3: flags per (bin, class, source) as a set of flags (one row where version 2 wrote one a
+    // flag: four for every Netgear source). A set's `flags` is its flag ids (classes.id), in
+    // ascending order, comma-separated; version 2 rows become rows of one-flag sets.
+    R"sql(
+CREATE TABLE flag_set(
+  id INTEGER PRIMARY KEY,
+  flags TEXT NOT NULL UNIQUE);
+CREATE TABLE flag_set_member(
+  set_id INTEGER NOT NULL REFERENCES flag_set(id),
+  flag_id INTEGER NOT NULL REFERENCES classes(id),
+  PRIMARY KEY(set_id, flag_id)) WITHOUT ROWID;
+CREATE TABLE bin_flag_set(
+  bin_start INTEGER NOT NULL,
+  class_id INTEGER NOT NULL,
+  source BLOB NOT NULL,
+  set_id INTEGER NOT NULL REFERENCES flag_set(id),
+  packets INTEGER NOT NULL,
+  PRIMARY KEY(bin_start, class_id, source, set_id)) WITHOUT ROWID;
+INSERT INTO flag_set(flags) SELECT DISTINCT CAST(flag_id AS TEXT) FROM bin_flag;
+INSERT INTO flag_set_member(set_id, flag_id) SELECT id, CAST(flags AS INTEGER) FROM flag_set;
+INSERT INTO bin_flag_set(bin_start, class_id, source, set_id, packets)
+  SELECT f.bin_start, f.class_id, f.source, s.id, f.packets
+  FROM bin_flag f JOIN flag_set s ON s.flags = CAST(f.flag_id AS TEXT);
+DROP TABLE bin_flag;
 )sql",
 };
 constexpr int kLatest = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -408,33 +438,52 @@ core::Status SqliteStore::ingest(const CaptureRecord& capture, const tally::Tall
     }
   }
   {
+    // One row per source and set of flags, as the tally makes them; each distinct set of the
+    // capture is looked up (or added) once.
     Statement up(
         db_,
-        "INSERT INTO bin_flag(bin_start, class_id, flag_id, source, packets) "
+        "INSERT INTO bin_flag_set(bin_start, class_id, source, set_id, packets) "
         "VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO UPDATE SET packets=packets+excluded.packets");
-    // One row per flag a source raised, written in key order: for each (bin, class), flag by
-    // flag, the sources that raised it (a source's two rows of one flag sum in the upsert).
-    const auto& rows = t.bin_flags;
-    for (size_t first = 0, end = 0; first < rows.size(); first = end) {
-      uint64_t raised = 0;
-      for (end = first; end < rows.size() && rows[end].bin_start == rows[first].bin_start &&
-                        rows[end].class_id == rows[first].class_id;
-           ++end) {
-        raised |= rows[end].flags;
+    Statement set_ins(db_, "INSERT INTO flag_set(flags) VALUES(?1) ON CONFLICT(flags) DO NOTHING");
+    Statement set_sel(db_, "SELECT id FROM flag_set WHERE flags=?1");
+    Statement member_ins(db_,
+                         "INSERT INTO flag_set_member(set_id, flag_id) VALUES(?1,?2) "
+                         "ON CONFLICT DO NOTHING");
+    std::unordered_map<uint64_t, int64_t> set_ids;  // TallySet flag bits -> flag_set.id
+    auto set_id_of = [&](uint64_t bits) -> std::optional<int64_t> {
+      if (auto it = set_ids.find(bits); it != set_ids.end()) return it->second;
+      std::vector<int64_t> members;
+      for (uint64_t m = bits; m != 0; m &= m - 1) {
+        const auto flag = static_cast<size_t>(__builtin_ctzll(m));
+        if (flag >= flag_ids.size()) return std::nullopt;
+        members.push_back(flag_ids[flag]);
       }
-      for (; raised != 0; raised &= raised - 1) {
-        const auto flag = static_cast<size_t>(__builtin_ctzll(raised));
-        if (flag >= flag_ids.size()) return fail("a flag row names no flag");
-        for (size_t i = first; i < end; ++i) {
-          const auto& r = rows[i];
-          if (!(r.flags >> flag & 1)) continue;
-          auto b = r.source.bytes();
-          up.bind(1, r.bin_start).bind(2, class_ids[r.class_id]).bind(3, flag_ids[flag]);
-          up.bind_blob(4, b.data(), b.size()).bind(5, static_cast<int64_t>(r.packets));
-          if (up.step() != SQLITE_DONE) return fail("cannot write flags");
-          up.reset();
-        }
+      std::sort(members.begin(), members.end());
+      const std::string key = fmt::format("{}", fmt::join(members, ","));
+      set_ins.bind(1, key);
+      if (set_ins.step() != SQLITE_DONE) return std::nullopt;
+      set_ins.reset();
+      set_sel.bind(1, key);
+      if (set_sel.step() != SQLITE_ROW) return std::nullopt;
+      const int64_t id = set_sel.i64(0);
+      set_sel.reset();
+      for (int64_t flag_id : members) {
+        member_ins.bind(1, id).bind(2, flag_id);
+        if (member_ins.step() != SQLITE_DONE) return std::nullopt;
+        member_ins.reset();
       }
+      set_ids.emplace(bits, id);
+      return id;
+    };
+    for (const auto& r : t.bin_flags) {
+      if (r.flags == 0) continue;  // raised no flag
+      const auto set_id = set_id_of(r.flags);
+      if (!set_id) return fail("cannot record a set of flags (or a flag row names no flag)");
+      auto b = r.source.bytes();
+      up.bind(1, r.bin_start).bind(2, class_ids[r.class_id]).bind_blob(3, b.data(), b.size());
+      up.bind(4, *set_id).bind(5, static_cast<int64_t>(r.packets));
+      if (up.step() != SQLITE_DONE) return fail("cannot write flags");
+      up.reset();
     }
   }
   {
@@ -518,8 +567,9 @@ core::Result<std::vector<FlagRow>> SqliteStore::flags(const CensusQuery& query) 
   const int64_t w = query.bin_width_s;
   Statement q(db_,
               "SELECT f.bin_start - (f.bin_start % ?1), c.name, fl.name, sum(f.packets), "
-              "count(DISTINCT f.source) FROM bin_flag f JOIN classes c ON c.id=f.class_id "
-              "JOIN classes fl ON fl.id=f.flag_id WHERE ?2 IS NULL OR c.name=?2 "
+              "count(DISTINCT f.source) FROM bin_flag_set f "
+              "JOIN flag_set_member m ON m.set_id=f.set_id JOIN classes c ON c.id=f.class_id "
+              "JOIN classes fl ON fl.id=m.flag_id WHERE ?2 IS NULL OR c.name=?2 "
               "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
   if (!q.ok()) return error("cannot query flags");
   q.bind(1, w);

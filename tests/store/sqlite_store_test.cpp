@@ -7,6 +7,9 @@
 
 #include <fstream>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "support/test_support.h"
 
@@ -98,11 +101,34 @@ TEST(SqliteStore, MergesOverlappingCapturesAcrossBins) {
   EXPECT_NEAR(sources->at(0).median_interval_s, 1.08, 0.15);
 }
 
-// A source's flag rows (one per set of flags) become one row per flag in the store, with the
-// packets of every set that holds the flag.
-TEST(SqliteStore, SplitsFlagSetsIntoOneRowPerFlag) {
+// Rows of one SQL query's first column, as integers.
+std::vector<int64_t> query_ints(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::vector<int64_t> out;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr), SQLITE_OK) << sql;
+  while (q != nullptr && sqlite3_step(q) == SQLITE_ROW) out.push_back(sqlite3_column_int64(q, 0));
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  return out;
+}
+
+// flags() as flag -> (packets, sources).
+std::map<std::string, std::pair<uint64_t, uint64_t>> flags_by_name(SqliteStore& s) {
+  auto flags = s.flags({3600, std::nullopt});
+  EXPECT_TRUE(flags);
+  std::map<std::string, std::pair<uint64_t, uint64_t>> by_flag;
+  for (const auto& f : flags.value()) by_flag[f.flag] = {f.packets, f.sources};
+  return by_flag;
+}
+
+// A source's flag rows are stored one per set of flags, and reported per flag, with the packets
+// of every set that holds the flag.
+TEST(SqliteStore, StoresSetsOfFlagsAndReportsEachFlag) {
   testing::TempDir tmp;
-  auto s = SqliteStore::open(tmp.file("c.db"));
+  const std::string path = tmp.file("c.db");
+  auto s = SqliteStore::open(path);
   ASSERT_TRUE(s);
   tally::TallySet t = tallies({{kHour, "192.0.2.1"}, {kHour, "192.0.2.2"}});
   t.flag_names = {"ntp-version-1", "rfc4330-fast-poll", "cadence-60s"};
@@ -110,14 +136,100 @@ TEST(SqliteStore, SplitsFlagSetsIntoOneRowPerFlag) {
   const auto b = *core::Address::parse("192.0.2.2");
   t.bin_flags = {{kHour, 0, a, 1, 4}, {kHour, 0, a, 3, 6}, {kHour, 0, b, 2, 10}};
   ASSERT_TRUE(s->ingest(capture("f"), t, kRaw));
-  auto flags = s->flags({3600, std::nullopt});
-  ASSERT_TRUE(flags);
-  std::map<std::string, std::pair<uint64_t, uint64_t>> by_flag;  // packets, sources
-  for (const auto& f : flags.value()) by_flag[f.flag] = {f.packets, f.sources};
+  auto by_flag = flags_by_name(s.value());
   EXPECT_EQ(by_flag.size(), 2u);
   EXPECT_EQ(by_flag["ntp-version-1"], std::make_pair(uint64_t{10}, uint64_t{1}));
   EXPECT_EQ(by_flag["rfc4330-fast-poll"], std::make_pair(uint64_t{16}, uint64_t{2}));
   EXPECT_EQ(by_flag.count("cadence-60s"), 0u);
+  // Three rows (one per source and set), not four (one per source and flag); three sets.
+  EXPECT_EQ(query_ints(path, "SELECT count(*) FROM bin_flag_set"), std::vector<int64_t>{3});
+  EXPECT_EQ(query_ints(path, "SELECT count(*) FROM flag_set"), std::vector<int64_t>{3});
+  EXPECT_EQ(query_ints(path, "SELECT count(*) FROM flag_set_member"), std::vector<int64_t>{4});
+}
+
+// A version-2 store (one bin_flag row per source and flag) is migrated to sets of one flag: the
+// flags report the same, and a later capture's sets merge with them.
+TEST(SqliteStore, MigratesRowsPerFlagToSetsOfFlags) {
+  testing::TempDir tmp;
+  const std::string path = tmp.file("c.db");
+  tally::TallySet t = tallies({{kHour, "192.0.2.1"}, {kHour, "192.0.2.2"}});
+  t.flag_names = {"ntp-version-1", "rfc4330-fast-poll"};
+  const auto a = *core::Address::parse("192.0.2.1");
+  const auto b = *core::Address::parse("192.0.2.2");
+  t.bin_flags = {{kHour, 0, a, 1, 4}, {kHour, 0, a, 3, 6}, {kHour, 0, b, 2, 10}};
+  std::map<std::string, std::pair<uint64_t, uint64_t>> before;
+  {
+    auto s = SqliteStore::open(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->ingest(capture("a"), t, kRaw));
+    before = flags_by_name(s.value());
+  }
+  // Back to version 2 by hand: the table of version 2, filled as version 2 wrote it.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE bin_flag(bin_start INTEGER NOT NULL, class_id INTEGER NOT "
+                         "NULL, flag_id INTEGER NOT NULL, source BLOB NOT NULL, packets INTEGER "
+                         "NOT NULL, PRIMARY KEY(bin_start, class_id, flag_id, source)) WITHOUT "
+                         "ROWID;"
+                         "INSERT INTO bin_flag SELECT f.bin_start, f.class_id, m.flag_id, "
+                         "f.source, sum(f.packets) FROM bin_flag_set f JOIN flag_set_member m ON "
+                         "m.set_id=f.set_id GROUP BY 1, 2, 3, 4;"
+                         "DROP TABLE bin_flag_set; DROP TABLE flag_set_member; DROP TABLE "
+                         "flag_set; PRAGMA user_version=2;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  // One row per source and flag: a's two sets hold ntp-version-1, so a has one row of it.
+  ASSERT_EQ(query_ints(path, "SELECT count(*) FROM bin_flag"), std::vector<int64_t>{3});
+
+  auto s = SqliteStore::open(path);
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(query_ints(path, "PRAGMA user_version"), std::vector<int64_t>{kSchemaVersion});
+  EXPECT_EQ(query_ints(path, "SELECT count(*) FROM sqlite_master WHERE name='bin_flag'"),
+            std::vector<int64_t>{0});
+  EXPECT_EQ(query_ints(path, "SELECT count(*) FROM bin_flag_set"), std::vector<int64_t>{3});
+  EXPECT_EQ(query_ints(path, "SELECT count(*) FROM flag_set"), std::vector<int64_t>{2});
+  EXPECT_EQ(flags_by_name(s.value()), before);
+  // A second capture: source a again with both flags (a two-flag set, new in this store).
+  tally::TallySet t2 = tallies({{kHour, "192.0.2.1"}});
+  t2.flag_names = t.flag_names;
+  t2.bin_flags = {{kHour, 0, a, 3, 5}};
+  ASSERT_TRUE(s->ingest(capture("b"), t2, kRaw));
+  auto after = flags_by_name(s.value());
+  EXPECT_EQ(after["ntp-version-1"], std::make_pair(uint64_t{15}, uint64_t{1}));
+  EXPECT_EQ(after["rfc4330-fast-poll"], std::make_pair(uint64_t{21}, uint64_t{2}));
+}
+
+// An ingest that fails after its flags were written leaves no set of flags behind.
+TEST(SqliteStore, AFailedIngestLeavesNoSetOfFlags) {
+  testing::TempDir tmp;
+  const std::string path = tmp.file("c.db");
+  {
+    auto s = SqliteStore::open(path);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}}), kRaw));
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER fail BEFORE INSERT ON sources "
+                         "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  auto s = SqliteStore::open(path);
+  ASSERT_TRUE(s);
+  const auto before = flags_by_name(s.value());
+  tally::TallySet t = tallies({{kHour, "192.0.2.9"}});
+  t.flag_names = {"ntp-version-1", "rfc4330-fast-poll"};
+  t.bin_flags = {{kHour, 0, *core::Address::parse("192.0.2.9"), 3, 10}};
+  auto failed = s->ingest(capture("b"), t, kRaw);
+  ASSERT_FALSE(failed);
+  EXPECT_NE(failed.error().message.find("disk on fire"), std::string::npos);
+  EXPECT_EQ(flags_by_name(s.value()), before);
+  EXPECT_EQ(query_ints(path, "SELECT count(*) FROM flag_set"), std::vector<int64_t>{1});
+  EXPECT_EQ(query_ints(path, "SELECT count(*) FROM bin_flag_set"), std::vector<int64_t>{1});
 }
 
 TEST(SqliteStore, RefusesTheSameCaptureTwice) {
