@@ -148,7 +148,7 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
         core::Observation obs;
         uint64_t masks = 0;
         auto s = f.for_each([&](const capture::RawPacket& p) {
-          if (decoder.decode(p, obs)) masks += cache.match(obs);
+          if (decoder.decode(p, obs)) masks += cache.match(obs).mask;
         });
         if (!s) failed = true, failure = s.error().message;
         records = decoder.counters().frames;

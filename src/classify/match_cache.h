@@ -1,12 +1,15 @@
-// Memoised rule matching: the mask of Classifier::match kept per packet shape in a small
-// direct-mapped cache, so a flood of identical requests is matched once; traffic whose shapes
-// do not repeat is matched directly for a while. Not thread-safe.
+// Memoised rule matching: per packet shape, the mask of Classifier::match, its number and the
+// evidence verdict, kept in a small direct-mapped cache, so a flood of identical requests is
+// matched once; traffic whose shapes do not repeat is matched directly for a while. Not
+// thread-safe.
 #pragma once
 
 #include <array>
 #include <bit>
 #include <cstdint>
 #include <optional>
+#include <unordered_map>
+#include <vector>
 
 #include "classify/classifier.h"
 #include "classify/packet_shape.h"
@@ -24,13 +27,18 @@ class MatchCache {
 
   explicit MatchCache(const Classifier& classifier);
 
-  // Exactly classifier.match(obs).
-  uint64_t match(const core::Observation& obs) {
-    if (!reader_) return classifier_.match(obs);
+  struct Match {
+    uint64_t mask = 0;      // classifier.match(obs)
+    uint32_t id = 0;        // the mask's number: 0, 1, 2, ... in order of first sight
+    bool evidence = false;  // classifier.evidence(classifier.leading_class(mask), obs)
+  };
+
+  Match match(const core::Observation& obs) {
+    if (!reader_) return direct(obs);
     if (bypass_ > 0) {
       --bypass_;
       ++bypassed_;
-      return classifier_.match(obs);
+      return direct(obs);
     }
     if (++window_lookups_ == kWindow) {
       if (window_hits_ < kWindow / 4) bypass_ = kBypass;
@@ -50,14 +58,18 @@ class MatchCache {
     if (slot.used && differ == 0) {
       ++hits_;
       ++window_hits_;
-      return slot.mask;
+      return slot.match;
     }
     ++misses_;
     slot.shape = shape;
-    slot.mask = classifier_.match(obs);
+    slot.match = direct(obs);
     slot.used = true;
-    return slot.mask;
+    return slot.match;
   }
+
+  // The mask numbered `id` (< masks().size()).
+  uint64_t mask_of(uint32_t id) const { return masks_[id]; }
+  const std::vector<uint64_t>& masks() const { return masks_; }
 
   uint64_t hits() const { return hits_; }
   uint64_t misses() const { return misses_; }
@@ -66,9 +78,19 @@ class MatchCache {
  private:
   struct Slot {
     PacketShape shape;
-    uint64_t mask = 0;
+    Match match;
     bool used = false;
   };
+  Match direct(const core::Observation& obs) {
+    Match m;
+    m.mask = classifier_.match(obs);
+    m.id = !masks_.empty() && m.mask == last_mask_ ? last_id_ : id_of(m.mask);
+    m.evidence = classifier_.evidence(classifier_.leading_class(m.mask), obs);
+    return m;
+  }
+  // The number of a mask, made if new.
+  uint32_t id_of(uint64_t mask);
+
   const Classifier& classifier_;
   std::optional<ShapeReader> reader_;
   std::array<Slot, kSlots> slots_{};
@@ -77,7 +99,11 @@ class MatchCache {
   uint64_t bypassed_ = 0;
   uint32_t window_lookups_ = 0;
   uint32_t window_hits_ = 0;
-  uint32_t bypass_ = 0;  // packets left to match directly
+  uint32_t bypass_ = 0;                         // packets left to match directly
+  std::vector<uint64_t> masks_;                 // by number
+  std::unordered_map<uint64_t, uint32_t> ids_;  // mask -> number
+  uint64_t last_mask_ = 0;                      // of the last id_of()
+  uint32_t last_id_ = 0;
 };
 
 }  // namespace iotcensus::classify

@@ -34,6 +34,19 @@ uint64_t ShapeReader::membership(const std::vector<AddressPrefix>& prefixes,
   return bits;
 }
 
+void ShapeReader::ListedPorts::add(const std::vector<uint16_t>& listed) {
+  for (uint16_t p : listed) {
+    if (std::find(ports.begin(), ports.end(), p) == ports.end()) ports.push_back(p);
+  }
+}
+
+void ShapeReader::ListedPorts::finish() {
+  std::sort(ports.begin(), ports.end());
+  reduced = !ports.empty() && ports.size() <= kMaxListed;
+  other = 0;
+  while (std::binary_search(ports.begin(), ports.end(), other)) ++other;
+}
+
 ShapeReader::Pattern ShapeReader::compile_pattern(const PacketConditions& c) {
   // As PacketConditions::compile: a mask of another length than the pattern is all ones.
   const std::vector<uint8_t> mask = c.payload_mask.size() == c.payload.size()
@@ -60,8 +73,13 @@ std::optional<ShapeReader> ShapeReader::create(const std::vector<Rule>& rules) {
   ShapeReader r;
   auto& m = r.field_masks_;
   m[0] = kByte | kByte << 8 | kByte << 16;  // leap, version and mode are always tested
+  std::vector<const PacketConditions*> conditions;
   for (const Rule& rule : rules) {
-    const PacketConditions& c = rule.match;
+    conditions.push_back(&rule.match);
+    conditions.push_back(&rule.evidence);
+  }
+  for (const PacketConditions* read : conditions) {
+    const PacketConditions& c = *read;
     if (c.stratum) m[0] |= kByte << 24;
     if (!c.poll.empty()) m[0] |= kByte << 32;
     if (!c.precision.empty()) m[0] |= kByte << 40;
@@ -82,6 +100,8 @@ std::optional<ShapeReader> ShapeReader::create(const std::vector<Rule>& rules) {
     if (!c.udp_length.empty()) m[2] |= kShort << 48;
     if (!c.src_port.empty()) m[3] |= kShort << 16;
     if (!c.dst_port.empty()) m[3] |= kShort << 32;
+    r.src_ports_.add(c.src_port);
+    r.dst_ports_.add(c.dst_port);
     if (!c.private_request.empty()) m[3] |= kByte << 48;
     if (!c.control_opcode.empty()) m[3] |= kByte << 56;
     add_prefixes(r.src_prefixes_, c.src_address);
@@ -96,6 +116,11 @@ std::optional<ShapeReader> ShapeReader::create(const std::vector<Rule>& rules) {
   if (r.src_prefixes_.size() > 64 || r.dst_prefixes_.size() > 64 || r.patterns_.size() > 64) {
     return std::nullopt;
   }
+  r.src_ports_.finish();
+  r.dst_ports_.finish();
+  r.any_src_prefix_ = !r.src_prefixes_.empty();
+  r.any_dst_prefix_ = !r.dst_prefixes_.empty();
+  r.any_pattern_ = !r.patterns_.empty();
   // Short patterns first, each also as masks over the first kDenseBytes of the payload.
   std::stable_partition(r.patterns_.begin(), r.patterns_.end(),
                         [](const Pattern& p) { return p.length <= kDenseBytes; });

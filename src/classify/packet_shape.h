@@ -1,6 +1,7 @@
-// The shape of a packet: the fields a rule set's packet conditions read, reduced to what they
-// test (timestamps to zero / non-zero, addresses to prefix membership, payload to which patterns
-// it matches). Two packets of the same shape satisfy the same rules; the key of the MatchCache.
+// The shape of a packet: the fields a rule set's packet and evidence conditions read, reduced to
+// what they test (timestamps to zero / non-zero, ports to which listed port they are, addresses
+// to prefix membership, payload to which patterns it matches). Two packets of the same shape
+// satisfy the same rules and evidence; the key of the MatchCache.
 #pragma once
 
 #include <array>
@@ -24,8 +25,9 @@ struct PacketShape {
 // Reads the shape of packets for one rule set (the `match` conditions of its rules).
 class ShapeReader {
  public:
-  // Empty when the rules read something a shape cannot hold (more than 64 address prefixes on
-  // one side, more than 64 payload patterns): then packets must be matched directly.
+  // Of the `match` and `evidence` conditions of the rules. Empty when the rules read something
+  // a shape cannot hold (more than 64 address prefixes on one side, more than 64 payload
+  // patterns): then packets must be matched directly.
   static std::optional<ShapeReader> create(const std::vector<Rule>& rules);
 
   // Fills every word of `out`.
@@ -45,12 +47,14 @@ class ShapeReader {
     w[2] = (uint64_t{n.reference_id} | uint64_t{obs.ntp_length} << 32 |
             uint64_t{obs.udp_length} << 48) &
            field_masks_[2];
-    w[3] = (uint64_t{obs.ip_length} | uint64_t{obs.src_port} << 16 | uint64_t{obs.dst_port} << 32 |
+    const uint64_t src_port = src_ports_.reduce(obs.src_port);
+    const uint64_t dst_port = dst_ports_.reduce(obs.dst_port);
+    w[3] = (uint64_t{obs.ip_length} | src_port << 16 | dst_port << 32 |
             uint64_t{n.private_request} << 48 | uint64_t{n.control_opcode} << 56) &
            field_masks_[3];
-    w[4] = src_prefixes_.empty() ? 0 : membership(src_prefixes_, obs.src);
-    w[5] = dst_prefixes_.empty() ? 0 : membership(dst_prefixes_, obs.dst);
-    w[6] = patterns_.empty() ? 0 : pattern_bits(obs);
+    w[4] = any_src_prefix_ ? membership(src_prefixes_, obs.src) : 0;
+    w[5] = any_dst_prefix_ ? membership(dst_prefixes_, obs.dst) : 0;
+    w[6] = any_pattern_ ? pattern_bits(obs) : 0;
   }
 
  private:
@@ -58,6 +62,24 @@ class ShapeReader {
   static constexpr uint64_t kExtensions = 1;
   static constexpr uint64_t kMac = 2;
   static constexpr uint64_t kTimestamp0 = 16;  // bit 4 + NtpTimestamp: that timestamp is non-zero
+
+  // The ports some rule lists, on one side: a port is reduced to itself if it is one of them,
+  // else to `other` (a port none lists), so that unlisted ports (ephemeral ones) share a shape.
+  // More than kMaxListed: ports are kept whole.
+  struct ListedPorts {
+    static constexpr size_t kMaxListed = 16;
+    std::vector<uint16_t> ports;  // distinct
+    uint16_t other = 0;
+    bool reduced = false;
+    void add(const std::vector<uint16_t>& listed);
+    void finish();
+    uint64_t reduce(uint16_t port) const {
+      if (!reduced) return port;
+      bool listed = false;  // no early exit: which port comes is not predictable
+      for (uint16_t p : ports) listed |= p == port;
+      return listed ? port : other;
+    }
+  };
 
   // A payload condition (PacketConditions::payload and payload_mask) as words to compare.
   struct PatternWord {
@@ -125,7 +147,9 @@ class ShapeReader {
   }
 
   std::array<uint64_t, 4> field_masks_{};  // of words 0-3: the fields some rule reads
+  ListedPorts src_ports_, dst_ports_;
   std::vector<AddressPrefix> src_prefixes_, dst_prefixes_;
+  bool any_src_prefix_ = false, any_dst_prefix_ = false, any_pattern_ = false;
   // Distinct payload conditions, those of kDenseBytes or less first.
   std::vector<Pattern> patterns_;
   std::vector<DensePattern> dense_;  // patterns_[0, dense_.size()) as dense patterns

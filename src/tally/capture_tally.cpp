@@ -113,8 +113,8 @@ void CaptureTally::add_summary(const core::Observation& first, uint64_t packets,
 }
 
 std::pair<uint32_t, bool> CaptureTally::match(const core::Observation& o) {
-  const uint64_t mask = matches_.match(o);
-  return {mask_ids_.id(mask), classifier_.evidence(classifier_.leading_class(mask), o)};
+  const classify::MatchCache::Match m = matches_.match(o);
+  return {m.id, m.evidence};
 }
 
 void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
@@ -189,7 +189,8 @@ CaptureTally::Entry CaptureTally::unpack(uint32_t index) const {
   const Hot& h = hot_[index];
   const Cold& c = cold_[index];
   Entry e;
-  e.key = EntryKey{h.address, mask_ids_.key(h.mask_id)};
+  e.key = EntryKey{h.address, matches_.mask_of(h.mask_id)};
+  e.mask_id = h.mask_id;
   e.last_ns = h.last_ns;
   e.bin = h.bin_id == 0 ? INT64_MIN : bin_ids_.key(h.bin_id - 1);
   e.bin_packets = uint64_t{c.bin_packets_high} << 32 | h.bin_packets;
@@ -212,7 +213,7 @@ void CaptureTally::pack(uint32_t index, const Entry& e) {
   Hot& h = hot_[index];
   Cold& c = cold_[index];
   h.address = e.key.address;
-  h.mask_id = mask_ids_.id(e.key.mask);
+  h.mask_id = e.mask_id;
   h.last_ns = e.last_ns;
   if (e.bin == INT64_MIN) {
     h.bin_id = 0;
@@ -274,7 +275,8 @@ uint32_t CaptureTally::entry_index(SourceIndex& index_of_partition, const core::
   });
   if (found != SourceIndex::kNone) return found;
   Entry fresh;
-  fresh.key = EntryKey{source, mask_ids_.key(mask_id)};
+  fresh.key = EntryKey{source, matches_.mask_of(mask_id)};
+  fresh.mask_id = mask_id;
   fresh.first_ns = INT64_MAX;
   fresh.last_ns = INT64_MIN;
   fresh.leading_class = static_cast<int8_t>(classifier_.leading_class(fresh.key.mask));

@@ -77,7 +77,7 @@ class CaptureTally {
   struct Pending {
     core::Address src;
     int64_t time_ns;
-    uint32_t mask_id;  // mask_ids_, and kEvidence
+    uint32_t mask_id;  // MatchCache's number of the mask, and kEvidence
     uint16_t ip_length;
     uint16_t src_port;
   };
@@ -87,6 +87,7 @@ class CaptureTally {
   // It is stored in two parts, Hot and Cold (pack, unpack).
   struct Entry {
     EntryKey key;
+    uint32_t mask_id = 0;  // of key.mask
     int64_t last_ns = 0;
     int64_t bin = INT64_MIN;
     uint64_t bin_packets = 0;
@@ -109,7 +110,7 @@ class CaptureTally {
     core::Address address;
     int64_t last_ns = 0;
     int64_t train_first_ns = 0;
-    uint32_t mask_id = 0;  // mask_ids_
+    uint32_t mask_id = 0;  // MatchCache's number of the rule mask
     uint32_t bin_id = 0;   // 1 + bin_ids_; 0: no bin yet
     uint32_t bin_packets = 0;
     uint32_t bin_bytes = 0;
@@ -160,8 +161,8 @@ class CaptureTally {
 
   Entry unpack(uint32_t index) const;
   void pack(uint32_t index, const Entry& e);
-  // The packet's rule mask, numbered (mask_ids_), and whether the packet met the evidence
-  // conditions of the mask's leading class.
+  // The packet's rule mask, numbered (MatchCache::Match::id), and whether the packet met the
+  // evidence conditions of the mask's leading class.
   std::pair<uint32_t, bool> match(const core::Observation& o);
   // Counts the packets held, partition by partition.
   void count_pending();
@@ -194,7 +195,7 @@ class CaptureTally {
   int64_t bin_of(int64_t time_ns);
 
   const classify::Classifier& classifier_;
-  classify::MatchCache matches_;  // per packet shape
+  classify::MatchCache matches_;  // per packet shape; numbers the masks (Hot::mask_id)
   int64_t bin_width_s_;
   size_t round_packets_;
   // Packets matched but not counted yet, by partition; 1024 of them (32 KB) a block.
@@ -214,7 +215,6 @@ class CaptureTally {
   int64_t bin_lo_ns_ = 0, bin_hi_ns_ = 0, cached_bin_ = 0;  // [lo, hi) lies in cached_bin_
   uint32_t cached_bin_id_ = 0;                              // Hot::bin_id of cached_bin_
   DenseIds<int64_t, IntHash> bin_ids_;                      // bins seen (Hot::bin_id - 1)
-  DenseIds<uint64_t, IntHash> mask_ids_;                    // rule masks seen (Hot::mask_id)
   uint64_t observations_ = 0;
   int64_t first_ns_ = INT64_MAX;
   int64_t last_ns_ = INT64_MIN;

@@ -7,9 +7,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "classify/rule_loader.h"
 #include "cli/rule_options.h"
@@ -78,14 +80,28 @@ void expect_same(const Classifier& c, uint64_t* hits_out = nullptr) {
   core::Observation obs;
   std::array<uint8_t, 128> payload{};
   uint64_t any = 0;
+  uint64_t evidence = 0;
+  std::vector<uint64_t> seen;  // masks in order of first sight
   for (int i = 0; i < 200000; ++i) {
     // Half the packets are one of 10,000 fixed ones, so that shapes recur whatever is read.
     std::mt19937_64 repeat(rng() % 10000);
     random_packet(rng() % 2 ? rng : repeat, obs, payload);
     const uint64_t direct = c.match(obs);
-    ASSERT_EQ(cache.match(obs), direct) << "packet " << i;
+    const MatchCache::Match m = cache.match(obs);
+    ASSERT_EQ(m.mask, direct) << "packet " << i;
+    ASSERT_EQ(m.evidence, c.evidence(c.leading_class(direct), obs)) << "packet " << i;
+    // Masks are numbered 0, 1, 2, ... in order of first sight, from the cache or not.
+    const auto at = std::find(seen.begin(), seen.end(), direct);
+    ASSERT_EQ(m.id, static_cast<uint32_t>(at - seen.begin())) << "packet " << i;
+    if (at == seen.end()) seen.push_back(direct);
+    ASSERT_EQ(cache.mask_of(m.id), direct);
     any |= direct;
+    evidence += m.evidence;
   }
+  EXPECT_EQ(cache.masks(), seen);
+  EXPECT_GT(seen.size(), 2u);
+  EXPECT_GT(evidence, 0u);  // the evidence of some packets holds, and not of others
+  EXPECT_LT(evidence, 200000u);
   EXPECT_NE(any, 0u);
   EXPECT_GT(cache.hits(), 0u);
   if (hits_out) *hits_out = cache.hits();
@@ -130,6 +146,9 @@ name = "short-payload"
   payload_hex = "e300"
   payload_mask = "ff0f"
   dst_address = ["128.105.39.0/24", "2001:db9::/32"]
+  [class.evidence]
+  src_port = [23457, 40001]
+  stratum = [0]
 [[class]]
 name = "long-payload"
   [class.match]
@@ -163,6 +182,75 @@ name = "mac"
   expect_same(*c);
 }
 
+// The evidence verdict comes from the cache too: the fields evidence reads are part of the shape
+// even when no match condition reads them (the source port of the Netgear rule).
+TEST(MatchCache, EvidenceFieldsArePartOfTheShape) {
+  auto c = classifier_of(R"(
+[[class]]
+name = "client"
+  [class.match]
+  mode = [3]
+  [class.evidence]
+  src_port = [23457]
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  MatchCache cache(*c);
+  std::mt19937_64 rng(13);
+  core::Observation obs;
+  std::array<uint8_t, 128> payload{};
+  random_packet(rng, obs, payload);
+  obs.ntp.mode = 3;
+  uint64_t evidence = 0;
+  for (int i = 0; i < 1000; ++i) {
+    obs.src_port = static_cast<uint16_t>(i % 2 == 0 ? 23457 : 40000 + i % 7);
+    const MatchCache::Match m = cache.match(obs);
+    ASSERT_EQ(m.evidence, i % 2 == 0) << "packet " << i;
+    evidence += m.evidence;
+  }
+  EXPECT_EQ(evidence, 500u);
+  EXPECT_GT(cache.hits(), 990u);
+}
+
+// A rule on the source port must not make every ephemeral port a shape of its own: unlisted
+// ports share one, so a flood from random ports still hits the cache.
+TEST(MatchCache, UnlistedPortsShareAShape) {
+  auto c = classifier_of(R"(
+[[class]]
+name = "from-123"
+  [class.match]
+  src_port = [123]
+  [class.evidence]
+  src_port = [123]
+  dst_port = [123, 124]
+[[flag]]
+name = "to-low-port"
+  [flag.match]
+  dst_port = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 123]
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  MatchCache cache(*c);
+  std::mt19937_64 rng(11);
+  core::Observation obs;
+  std::array<uint8_t, 128> payload{};
+  random_packet(rng, obs, payload);
+  uint64_t matched = 0;
+  for (int i = 0; i < 50000; ++i) {
+    obs.src_port = static_cast<uint16_t>(i % 10 == 0 ? 123 : 32768 + rng() % 28000);
+    obs.dst_port = static_cast<uint16_t>(i % 3 == 0 ? 123 : i % 3 == 1 ? 124 : 40000 + i % 5);
+    const uint64_t direct = c->match(obs);
+    const MatchCache::Match m = cache.match(obs);
+    ASSERT_EQ(m.mask, direct) << "packet " << i;
+    ASSERT_EQ(m.evidence, c->evidence(c->leading_class(direct), obs)) << "packet " << i;
+    matched += direct != 0;
+  }
+  EXPECT_GT(matched, 0u);
+  // Source: 123 or another; destination: 123, 124 or 5 ports, which the 19 listed ports (more
+  // than are compared one by one) keep whole: 14 shapes, so nearly every lookup hits (a shape
+  // per source port would miss every time, and the cache would be bypassed).
+  EXPECT_EQ(cache.bypassed(), 0u);
+  EXPECT_GT(cache.hits(), 45000u);
+}
+
 TEST(MatchCache, CachesLongPayloadPatterns) {
   // A shape holds which patterns the payload meets, not the payload: any length is cached.
   std::string hex(2 * 80, '0');
@@ -179,7 +267,7 @@ TEST(MatchCache, CachesLongPayloadPatterns) {
     random_packet(rng, obs, payload);
     obs.ntp_length = static_cast<uint16_t>(rng() % 2 ? 100 : 79);
     const uint64_t direct = c->match(obs);
-    ASSERT_EQ(cache.match(obs), direct);
+    ASSERT_EQ(cache.match(obs).mask, direct);
     any |= direct;
   }
   EXPECT_NE(any, 0u);
@@ -199,7 +287,7 @@ TEST(MatchCache, FallsBackToDirectMatchingForManyPrefixes) {
   for (int i = 0; i < 1000; ++i) {
     random_packet(rng, obs, payload);
     obs.src = core::Address::from_v4(0x0a000000 | static_cast<uint32_t>(rng() % 70) << 8);
-    ASSERT_EQ(cache.match(obs), c->match(obs));
+    ASSERT_EQ(cache.match(obs).mask, c->match(obs));
   }
   EXPECT_EQ(cache.hits(), 0u);
 }
@@ -216,14 +304,14 @@ TEST(MatchCache, MatchesDirectlyWhileShapesDoNotRepeat) {
     random_packet(rng, obs, payload);
     obs.ntp.root_delay = static_cast<uint32_t>(rng());
     obs.ntp.root_dispersion = static_cast<uint32_t>(rng());
-    ASSERT_EQ(cache.match(obs), c->match(obs));
+    ASSERT_EQ(cache.match(obs).mask, c->match(obs));
   }
   EXPECT_GT(cache.bypassed(), 0u);
   // Then a flood of one packet: matched directly until the bypass ends, then from the cache.
   random_packet(rng, obs, payload);
   const uint64_t direct = c->match(obs);
   for (uint32_t i = 0; i < MatchCache::kBypass + 2 * MatchCache::kWindow; ++i) {
-    ASSERT_EQ(cache.match(obs), direct);
+    ASSERT_EQ(cache.match(obs).mask, direct);
   }
   EXPECT_GT(cache.hits(), MatchCache::kWindow);
 }
