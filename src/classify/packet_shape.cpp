@@ -139,12 +139,9 @@ std::optional<ShapeReader> ShapeReader::create(const std::vector<Rule>& rules) {
     }
     DensePattern d;
     d.bit = uint64_t{1} << i;
-    for (size_t k = 0; k < kDenseWords; ++k) {
-      PatternWord w;
-      w.offset = 8 * k;
-      std::memcpy(&w.mask, masks.data() + w.offset, 8);
-      std::memcpy(&w.value, values.data() + w.offset, 8);
-      if (w.mask != 0) d.words[d.count++] = w;
+    for (size_t k = 0; k < kDenseLanes; ++k) {
+      std::memcpy(&d.masks[k], masks.data() + 16 * k, 16);
+      std::memcpy(&d.values[k], values.data() + 16 * k, 16);
     }
     r.dense_.push_back(d);
   }

@@ -251,6 +251,42 @@ name = "to-low-port"
   EXPECT_GT(cache.hits(), 45000u);
 }
 
+// Packets that differ in one byte of the payload, any byte a pattern tests, get their own
+// masks: a 48-byte pattern (the Netgear request) and one on the last two bytes (ntpdig's).
+TEST(MatchCache, EveryByteOfAPatternCounts) {
+  auto c = classifier_of(R"(
+[[class]]
+name = "zeros"
+  [class.match]
+  payload_hex = "0b0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+[[flag]]
+name = "low-bits"
+  [flag.match]
+  payload_hex  = "000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+  payload_mask = "0000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000007ff"
+)");
+  ASSERT_TRUE(c) << c.error().message;
+  MatchCache cache(*c);
+  std::mt19937_64 rng(17);
+  core::Observation obs;
+  std::array<uint8_t, 128> payload{};
+  random_packet(rng, obs, payload);
+  obs.ntp_length = 48;
+  obs.payload = payload.data();
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < 48; ++i) {
+      payload.fill(0);
+      payload[0] = 0x0b;
+      ASSERT_EQ(cache.match(obs).mask, 3u) << "flat";
+      payload[i] ^= 0x01;
+      const uint64_t direct = c->match(obs);
+      ASSERT_EQ(direct, i >= 46 ? 0u : 2u) << "byte " << i;  // low-bits: bytes 46, 47
+      ASSERT_EQ(cache.match(obs).mask, direct) << "byte " << i;
+    }
+  }
+  EXPECT_GT(cache.hits(), 48u);
+}
+
 TEST(MatchCache, CachesLongPayloadPatterns) {
   // A shape holds which patterns the payload meets, not the payload: any length is cached.
   std::string hex(2 * 80, '0');
