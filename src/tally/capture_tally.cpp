@@ -248,12 +248,29 @@ void CaptureTally::pack(uint32_t index, const Entry& e) {
 bool CaptureTally::add_fast(const Pending& p, uint32_t index) {
   Hot& h = hot_[index];
   const int64_t t = p.time_ns;
-  // In order, in the current bin (as bin_of would find it) and train, no counter carrying.
+  // In order, in the current bin (as bin_of would find it), no counter carrying; in the current
+  // train, or starting the next one on a new port (as add_packets would).
   uint32_t bytes = 0;
-  if (h.state != kHasPackets || t < h.last_ns || t < bin_lo_ns_ || t >= bin_hi_ns_ ||
-      h.bin_id != cached_bin_id_ || p.src_port != h.last_port || h.bin_packets == UINT32_MAX ||
-      h.bin_evidence == UINT32_MAX || h.train_packets == UINT16_MAX ||
+  if (!(h.state & kHasPackets) || t < h.last_ns || t < bin_lo_ns_ || t >= bin_hi_ns_ ||
+      h.bin_id != cached_bin_id_ || h.bin_packets == UINT32_MAX || h.bin_evidence == UINT32_MAX ||
       __builtin_add_overflow(h.bin_bytes, p.ip_length, &bytes)) {
+    return false;
+  }
+  if (p.src_port != h.last_port) {
+    // A client that takes a new port for each request: the train so far is recorded, and the
+    // packet starts the next.
+    Cold& c = cold_[index];
+    const Train last{h.train_first_ns, (h.state & kTrainLastApart) ? c.train_last_ns : h.last_ns,
+                     c.train_packets_high << 16 | h.train_packets};
+    note_port(PortKey{cached_bin_, index, p.src_port});
+    trains_.push_back(TrainRecord{index, cached_bin_, last});
+    ++c.bin_trains;
+    h.last_port = p.src_port;
+    h.train_first_ns = t;
+    h.train_packets = 0;  // counted below
+    c.train_packets_high = 0;
+    h.state = kHasPackets;  // the train's last request is the entry's again
+  } else if (h.state != kHasPackets || h.train_packets == UINT16_MAX) {
     return false;
   }
   ++observations_;

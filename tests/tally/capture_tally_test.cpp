@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <tuple>
@@ -297,6 +298,37 @@ TEST(CaptureTally, CountsBeyondTheHotLineWidths) {
   EXPECT_EQ(out.bin_sources[0].last_ns, t);
   EXPECT_EQ(out.bin_sources[1].packets, static_cast<uint64_t>(kSingles));
   EXPECT_EQ(out.bin_sources[1].interval_ns, step);  // (last - first) / (train packets - 1)
+}
+
+// Two clients behind one address, each taking a new source port for every request (as chronyd
+// does), interleaved in one bin: every request is a train of its own, and all of them reach the
+// device split, which must find both senders, each with its own period.
+TEST(CaptureTally, EachRequestOnANewPortIsATrainOfItsOwn) {
+  auto classifier = cli::RuleOptions{}.load();
+  ASSERT_TRUE(classifier);
+  CaptureTally t(classifier.value(), 3600);
+  const int64_t a = 64'000'000'000, b = 100'000'000'000;  // periods, ns
+  std::vector<core::Observation> packets;
+  for (int64_t i = 0; i < 30; ++i) {
+    packets.push_back(netgear("192.0.2.7", kT0 + i * a, static_cast<uint16_t>(40000 + i)));
+    if (i < 20) {
+      packets.push_back(
+          netgear("192.0.2.7", kT0 + 7'000'000'000 + i * b, static_cast<uint16_t>(50000 + i)));
+    }
+  }
+  std::sort(packets.begin(), packets.end(),
+            [](const auto& x, const auto& y) { return x.time_ns < y.time_ns; });
+  for (const auto& o : packets) t.add(o);
+  const TallySet out = t.finish();
+  ASSERT_EQ(out.bin_sources.size(), 1u);
+  const BinSource& r = out.bin_sources[0];
+  EXPECT_EQ(r.packets, 50u);
+  EXPECT_EQ(r.first_ns, kT0);
+  EXPECT_EQ(r.last_ns, kT0 + 7'000'000'000 + 19 * b);
+  EXPECT_EQ(r.devices, 2u);
+  EXPECT_EQ(r.interval_ns, a);  // the sender with the most requests
+  EXPECT_EQ(r.anchor_ns, kT0 + 29 * a);
+  EXPECT_EQ(out.bin_ports.size(), 50u);  // every port, once
 }
 
 // The fields of each kind of row, to compare rows whole.
