@@ -201,10 +201,9 @@ TEST(SqliteStore, MigratesRowsPerFlagToSetsOfFlags) {
   EXPECT_EQ(after["rfc4330-fast-poll"], std::make_pair(uint64_t{21}, uint64_t{2}));
 }
 
-// An ingest that fails after its flags were written leaves no set of flags behind.
-TEST(SqliteStore, AFailedIngestLeavesNoSetOfFlags) {
-  testing::TempDir tmp;
-  const std::string path = tmp.file("c.db");
+// A store holding capture "a" (one source) in which `trigger` (SQL) is then created: a trigger
+// that aborts some insert of the next ingest.
+void store_with_trigger(const std::string& path, const std::string& trigger) {
   {
     auto s = SqliteStore::open(path);
     ASSERT_TRUE(s);
@@ -212,12 +211,17 @@ TEST(SqliteStore, AFailedIngestLeavesNoSetOfFlags) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER fail BEFORE INSERT ON sources "
-                         "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, trigger.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
+}
+
+// An ingest that fails after its flags were written leaves no set of flags behind.
+TEST(SqliteStore, AFailedIngestLeavesNoSetOfFlags) {
+  testing::TempDir tmp;
+  const std::string path = tmp.file("c.db");
+  store_with_trigger(path,
+                     "CREATE TRIGGER fail BEFORE INSERT ON sources "
+                     "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
   auto s = SqliteStore::open(path);
   ASSERT_TRUE(s);
   const auto before = flags_by_name(s.value());
@@ -252,21 +256,11 @@ TEST(SqliteStore, RefusesTheSameCaptureTwice) {
 TEST(SqliteStore, AFailedIngestLeavesNothingBehind) {
   testing::TempDir tmp;
   const std::string path = tmp.file("c.db");
-  {
-    auto s = SqliteStore::open(path);
-    ASSERT_TRUE(s);
-    ASSERT_TRUE(s->ingest(capture("a"), tallies({{kHour, "192.0.2.1"}}), kRaw));
-  }
   // Make the store fail half-way through the next ingest (after captures, bin_tally and
   // bin_source rows were written): a trigger aborts the first bin_port insert.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER fail BEFORE INSERT ON bin_port WHEN NEW.bin_start > 0 "
-                         "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  store_with_trigger(path,
+                     "CREATE TRIGGER fail BEFORE INSERT ON bin_port WHEN NEW.bin_start > 0 "
+                     "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;");
   auto s = SqliteStore::open(path);
   ASSERT_TRUE(s);
   auto before = census(s.value(), 3600);
