@@ -20,6 +20,7 @@
 #include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -79,19 +80,24 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
     fmt::print(stderr, "ingest_bench: {}\n", classifier.error().message);
     return 2;
   }
-  auto file = capture::CaptureFile::open(path);
-  if (!file) {
-    fmt::print(stderr, "ingest_bench: {}\n", file.error().message);
-    return 1;
-  }
   const classify::Classifier& c = classifier.value();
-  const size_t file_bytes = file->size();
+  size_t file_bytes = 0;
+  std::optional<capture::CaptureFile> once;  // the one mapping of --map-once
+  {
+    auto file = capture::CaptureFile::open(path);  // unmapped at the end of this block
+    if (!file) {
+      fmt::print(stderr, "ingest_bench: {}\n", file.error().message);
+      return 1;
+    }
+    file_bytes = file->size();
+    if (map_once) once.emplace(std::move(file.value()));
+  }
   // Runs `work` on the capture: mapped for this run (unmapped when `work` returns, so the
   // mapping and unmapping are timed with it), or the one mapping of --map-once.
   bool failed = false;
   std::string failure;
   auto on_file = [&](const std::function<void(const capture::CaptureFile&)>& work) {
-    if (map_once) return work(file.value());
+    if (once) return work(*once);
     auto mapped = capture::CaptureFile::open(path);
     if (!mapped) {
       failed = true;
@@ -100,7 +106,6 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
     }
     work(mapped.value());
   };
-  if (!map_once) file = core::make_error(core::ErrorCode::kIo, "not kept");  // unmapped now
 
   uint64_t records = 0, ntp = 0, sources = 0, entries = 0, sink = 0;
   uint64_t cache_hits = 0, cache_misses = 0, cache_bypassed = 0;  // match cache in (b')

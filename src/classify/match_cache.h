@@ -84,12 +84,15 @@ class MatchCache {
   Match direct(const core::Observation& obs) {
     Match m;
     m.mask = classifier_.match(obs);
-    m.id = !masks_.empty() && m.mask == last_mask_ ? last_id_ : id_of(m.mask);
+    m.id = id_of(m.mask);
     m.evidence = classifier_.evidence(classifier_.leading_class(m.mask), obs);
     return m;
   }
-  // The number of a mask, made if new.
-  uint32_t id_of(uint64_t mask);
+  // The number of a mask, made if new (runs of one mask skip the map).
+  uint32_t id_of(uint64_t mask) {
+    return !masks_.empty() && mask == last_mask_ ? last_id_ : number(mask);
+  }
+  uint32_t number(uint64_t mask);
 
   const Classifier& classifier_;
   std::optional<ShapeReader> reader_;
@@ -102,7 +105,7 @@ class MatchCache {
   uint32_t bypass_ = 0;                         // packets left to match directly
   std::vector<uint64_t> masks_;                 // by number
   std::unordered_map<uint64_t, uint32_t> ids_;  // mask -> number
-  uint64_t last_mask_ = 0;                      // of the last id_of()
+  uint64_t last_mask_ = 0;                      // of the last number()
   uint32_t last_id_ = 0;
 };
 

@@ -22,7 +22,8 @@ struct PacketShape {
   std::array<uint64_t, kWords> words;
 };
 
-// Reads the shape of packets for one rule set (the `match` conditions of its rules).
+// Reads the shape of packets for one rule set (the `match` and `evidence` conditions of its
+// rules).
 class ShapeReader {
  public:
   // Of the `match` and `evidence` conditions of the rules. Empty when the rules read something
@@ -150,6 +151,8 @@ class ShapeReader {
   std::array<uint64_t, 4> field_masks_{};  // of words 0-3: the fields some rule reads
   ListedPorts src_ports_, dst_ports_;
   std::vector<AddressPrefix> src_prefixes_, dst_prefixes_;
+  // Whether src_prefixes_, dst_prefixes_, patterns_ have any: one load each per packet instead
+  // of a vector's two (7 instructions a packet of the 1M file, callgrind).
   bool any_src_prefix_ = false, any_dst_prefix_ = false, any_pattern_ = false;
   // Distinct payload conditions, those of kDenseBytes or less first.
   std::vector<Pattern> patterns_;
