@@ -108,7 +108,7 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
   };
 
   uint64_t records = 0, ntp = 0, sources = 0, entries = 0, sink = 0;
-  uint64_t cache_hits = 0, cache_misses = 0, cache_bypassed = 0;  // match cache in (b')
+  uint64_t cache_hits = 0, cache_raw_hits = 0, cache_misses = 0, cache_bypassed = 0;  // in (b')
 
   Stage read{"read", "(a) read"};
   if (only.empty() || only == "read")
@@ -160,6 +160,7 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
         ntp = decoder.counters().ntp;
         sink += masks;
         cache_hits = cache.hits();
+        cache_raw_hits = cache.raw_hits();
         cache_misses = cache.misses();
         cache_bypassed = cache.bypassed();
       });
@@ -233,8 +234,8 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
       records, ntp, sources, entries, static_cast<double>(peak_rss_kib()) / 1024.0);
   if (cache_hits + cache_misses > 0) {
     fmt::print(
-        "match cache: {} hits, {} misses ({:.2f} % hits), {} matched directly\n", cache_hits,
-        cache_misses,
+        "match cache: {} hits ({} by raw key), {} misses ({:.2f} % hits), {} matched directly\n",
+        cache_hits, cache_raw_hits, cache_misses,
         100.0 * static_cast<double>(cache_hits) / static_cast<double>(cache_hits + cache_misses),
         cache_bypassed);
   }
@@ -260,6 +261,7 @@ int run(const std::string& path, int repeat, int64_t bin_width_s, const std::str
   if (std::isfinite(finish_s)) j["finish_s"] = finish_s;
   if (cache_hits + cache_misses > 0) {
     j["match_cache_hits"] = cache_hits;
+    j["match_cache_raw_hits"] = cache_raw_hits;
     j["match_cache_misses"] = cache_misses;
     j["match_cache_bypassed"] = cache_bypassed;
   }

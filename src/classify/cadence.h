@@ -29,6 +29,9 @@ class CadenceHistogram {
   static int bucket_of(int64_t interval_ns) {
     return CadenceBucketTable::instance().bucket_of(interval_ns);
   }
+  static bool in_bucket(int64_t interval_ns, int bucket) {
+    return CadenceBucketTable::instance().in_bucket(interval_ns, bucket);
+  }
   // The same interval `count` times (as count calls of add_interval_ns would, up to sampling).
   void add_intervals_ns(int64_t interval_ns, uint64_t count);
   // Adds another histogram (a later capture of the same source); halves both on overflow.

@@ -33,6 +33,12 @@ class CadenceBucketTable {
                      (interval_ns >= first_ns_[b + 3]) + (interval_ns >= first_ns_[b + 4]);
     return i < kCadenceBuckets ? static_cast<int>(i) : kCadenceBuckets - 1;
   }
+  // Whether bucket_of(interval_ns) == bucket, for any interval below INT64_MAX: two comparisons
+  // (a source's intervals mostly stay in one bucket).
+  bool in_bucket(int64_t interval_ns, int bucket) const {
+    const auto b = static_cast<size_t>(bucket);
+    return interval_ns >= first_ns_[b] && interval_ns < first_ns_[b + 1];
+  }
   // Smallest interval of bucket i (1 <= i < kCadenceBuckets).
   int64_t first_ns(int i) const { return first_ns_[static_cast<size_t>(i)]; }
 
@@ -41,7 +47,8 @@ class CadenceBucketTable {
   CadenceBucketTable();
   // The bucket of an interval by binary search among first_ns_.
   int bucket_by_search(int64_t interval_ns) const;
-  // [0] is never compared; [kCadenceBuckets, kSize) hold INT64_MAX (bucket_of clamps).
+  // [0] is INT64_MIN (bucket_of never reads it); [kCadenceBuckets, kSize) hold INT64_MAX
+  // (bucket_of clamps).
   std::array<int64_t, kSize> first_ns_{};
   // [k]: the bucket of 2^k ns.
   std::array<uint8_t, 64> octave_bucket_{};

@@ -1,7 +1,7 @@
 // Memoised rule matching: per packet shape, the mask of Classifier::match, its number and the
 // evidence verdict, kept in a small direct-mapped cache, so a flood of identical requests is
-// matched once; traffic whose shapes do not repeat is matched directly for a while. Not
-// thread-safe.
+// matched once; traffic whose shapes do not repeat is matched directly for a while. In front of
+// it, the same per raw key (identical bare headers skip reading the shape). Not thread-safe.
 #pragma once
 
 #include <array>
@@ -20,6 +20,7 @@ namespace iotcensus::classify {
 class MatchCache {
  public:
   static constexpr size_t kSlots = 256;
+  static constexpr size_t kRawSlots = 64;
   // Every kWindow lookups, fewer than kWindow / 4 hits: the next kBypass packets are matched
   // directly (the result is the same; only the cost differs), then the cache is tried again.
   static constexpr uint32_t kWindow = 4096;
@@ -34,6 +35,47 @@ class MatchCache {
   };
 
   Match match(const core::Observation& obs) {
+    // The flood's path, inlined: a request seen before byte for byte, in the middle of a window.
+    ShapeReader::RawKey raw;
+    if (bypass_ == 0 && window_lookups_ + 1 < kWindow && reader_ && reader_->raw_key(obs, raw)) {
+      const RawSlot& slot = raw_slot(raw);
+      if (slot.used && ShapeReader::same(slot.key, raw)) {
+        ++window_lookups_;
+        ++window_hits_;
+        ++raw_hits_;
+        return slot.match;
+      }
+    }
+    return match_slow(obs);
+  }
+
+  // The mask numbered `id` (< masks().size()).
+  uint64_t mask_of(uint32_t id) const { return masks_[id]; }
+  const std::vector<uint64_t>& masks() const { return masks_; }
+
+  uint64_t hits() const { return hits_ + raw_hits_; }
+  uint64_t raw_hits() const { return raw_hits_; }  // of hits(), those found by their raw key
+  uint64_t misses() const { return misses_; }
+  uint64_t bypassed() const { return bypassed_; }  // matched directly, the cache not tried
+
+ private:
+  struct Slot {
+    PacketShape shape;
+    Match match;
+    bool used = false;
+  };
+  struct RawSlot {
+    ShapeReader::RawKey key;
+    Match match;
+    bool used = false;
+  };
+  static_assert(kRawSlots == 64);  // the index is the top 6 bits of a hash
+  RawSlot& raw_slot(const ShapeReader::RawKey& raw) {
+    const uint64_t k = raw.lanes[0][0] ^ raw.lanes[3][0] ^ raw.lanes[3][1];
+    return raw_slots_[(k * 0x9e3779b97f4a7c15ULL) >> 58];
+  }
+  // match() in full: the window, the bypass, the raw key, the shape.
+  [[gnu::noinline]] Match match_slow(const core::Observation& obs) {
     if (!reader_) return direct(obs);
     if (bypass_ > 0) {
       --bypass_;
@@ -45,6 +87,22 @@ class MatchCache {
       window_lookups_ = 0;
       window_hits_ = 0;
     }
+    // A flood repeats one request byte for byte: its raw key finds it without a shape.
+    ShapeReader::RawKey raw;
+    RawSlot* memo = nullptr;
+    if (reader_->raw_key(obs, raw)) {
+      memo = &raw_slot(raw);
+      if (memo->used && ShapeReader::same(memo->key, raw)) {
+        ++raw_hits_;
+        ++window_hits_;
+        return memo->match;
+      }
+    }
+    const Match m = match_shape(obs);
+    if (memo != nullptr) *memo = RawSlot{raw, m, true};
+    return m;
+  }
+  Match match_shape(const core::Observation& obs) {
     PacketShape shape;
     reader_->read(obs, shape);
     uint64_t h = 0;
@@ -66,21 +124,6 @@ class MatchCache {
     slot.used = true;
     return slot.match;
   }
-
-  // The mask numbered `id` (< masks().size()).
-  uint64_t mask_of(uint32_t id) const { return masks_[id]; }
-  const std::vector<uint64_t>& masks() const { return masks_; }
-
-  uint64_t hits() const { return hits_; }
-  uint64_t misses() const { return misses_; }
-  uint64_t bypassed() const { return bypassed_; }  // matched directly, the cache not tried
-
- private:
-  struct Slot {
-    PacketShape shape;
-    Match match;
-    bool used = false;
-  };
   Match direct(const core::Observation& obs) {
     Match m;
     m.mask = classifier_.match(obs);
@@ -97,7 +140,9 @@ class MatchCache {
   const Classifier& classifier_;
   std::optional<ShapeReader> reader_;
   std::array<Slot, kSlots> slots_{};
-  uint64_t hits_ = 0;
+  std::array<RawSlot, kRawSlots> raw_slots_{};
+  uint64_t hits_ = 0;  // by shape
+  uint64_t raw_hits_ = 0;
   uint64_t misses_ = 0;
   uint64_t bypassed_ = 0;
   uint32_t window_lookups_ = 0;

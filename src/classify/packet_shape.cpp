@@ -42,7 +42,8 @@ void ShapeReader::ListedPorts::add(const std::vector<uint16_t>& listed) {
 
 void ShapeReader::ListedPorts::finish() {
   std::sort(ports.begin(), ports.end());
-  reduced = !ports.empty() && ports.size() <= kMaxListed;
+  reduced = ports.size() <= kMaxListed ? ports.size() : 0;
+  first = ports.empty() ? 0 : ports[0];
   other = 0;
   while (std::binary_search(ports.begin(), ports.end(), other)) ++other;
 }
@@ -121,6 +122,7 @@ std::optional<ShapeReader> ShapeReader::create(const std::vector<Rule>& rules) {
   r.any_src_prefix_ = !r.src_prefixes_.empty();
   r.any_dst_prefix_ = !r.dst_prefixes_.empty();
   r.any_pattern_ = !r.patterns_.empty();
+  r.any_prefix_ = r.any_src_prefix_ || r.any_dst_prefix_;
   // Short patterns first, each also as masks over the first kDenseBytes of the payload.
   std::stable_partition(r.patterns_.begin(), r.patterns_.end(),
                         [](const Pattern& p) { return p.length <= kDenseBytes; });

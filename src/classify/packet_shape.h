@@ -26,6 +26,14 @@ struct PacketShape {
 // rules).
 class ShapeReader {
  public:
+  using Lane = uint64_t __attribute__((vector_size(16)));  // GCC vector: SSE2 on x86-64
+  // What a packet whose NTP payload is a bare 48-byte header is, for the rules: the 48 bytes
+  // and what its shape reads besides them (lengths, IP version, ports as reduced). Packets of
+  // equal raw keys have equal shapes, since an Observation's `ntp` is decoded from its payload;
+  // loaded in a few instructions, where a shape takes about a hundred.
+  struct RawKey {
+    std::array<Lane, 4> lanes;  // bytes 0-47 of the payload; then the rest, masked
+  };
   // Of the `match` and `evidence` conditions of the rules. Empty when the rules read something
   // a shape cannot hold (more than 64 address prefixes on one side, more than 64 payload
   // patterns): then packets must be matched directly.
@@ -58,6 +66,26 @@ class ShapeReader {
     w[6] = any_pattern_ ? pattern_bits(obs) : 0;
   }
 
+  // Fills `out` and returns true when the packet has a raw key: a payload of exactly 48 bytes,
+  // and rules that read nothing of the addresses. Else false, `out` untouched.
+  bool raw_key(const core::Observation& obs, RawKey& out) const {
+    if (obs.ntp_length != kDenseBytes || obs.payload == nullptr || any_prefix_) return false;
+    for (size_t k = 0; k < kDenseLanes; ++k) std::memcpy(&out.lanes[k], obs.payload + 16 * k, 16);
+    const uint64_t src_port = src_ports_.reduce(obs.src_port);
+    const uint64_t dst_port = dst_ports_.reduce(obs.dst_port);
+    // As words 3, 2 and 0 of the shape hold them.
+    out.lanes[kDenseLanes] =
+        Lane{(uint64_t{obs.ip_length} | src_port << 16 | dst_port << 32) & field_masks_[3],
+             (uint64_t{obs.udp_length} << 48 & field_masks_[2]) |
+                 (uint64_t{obs.ip_version} << 56 & field_masks_[0])};
+    return true;
+  }
+  static bool same(const RawKey& a, const RawKey& b) {
+    Lane differ = a.lanes[0] ^ b.lanes[0];
+    for (size_t k = 1; k < a.lanes.size(); ++k) differ |= a.lanes[k] ^ b.lanes[k];
+    return (differ[0] | differ[1]) == 0;
+  }
+
  private:
   // Bits of the flags byte of word 0.
   static constexpr uint64_t kExtensions = 1;
@@ -71,12 +99,15 @@ class ShapeReader {
     static constexpr size_t kMaxListed = 16;
     std::vector<uint16_t> ports;  // distinct
     uint16_t other = 0;
-    bool reduced = false;
+    // Set by finish(): ports.size() if they are reduced, else 0; and ports[0] (the common case
+    // is a single listed port, tested without reading the vector).
+    size_t reduced = 0;
+    uint16_t first = 0;
     void add(const std::vector<uint16_t>& listed);
     void finish();
     uint64_t reduce(uint16_t port) const {
-      if (!reduced) return port;
-      if (ports.size() == 1) return port == ports[0] ? port : other;  // the common case
+      if (reduced == 1) return port == first ? port : other;
+      if (reduced == 0) return port;
       bool listed = false;  // no early exit: which port comes is not predictable
       for (uint16_t p : ports) listed |= p == port;
       return listed ? port : other;
@@ -99,7 +130,6 @@ class ShapeReader {
   // A pattern of at most kDenseBytes as masks and values over the first kDenseBytes of the
   // payload (tail bytes folded in; bytes it does not test have mask and value zero), in
   // 16-byte lanes: tested in one pass, without a branch, when the payload has that many bytes.
-  using Lane = uint64_t __attribute__((vector_size(16)));  // GCC vector: SSE2 on x86-64
   static constexpr size_t kDenseLanes = 3;
   static constexpr size_t kDenseBytes = 16 * kDenseLanes;  // a bare NTP header
   struct DensePattern {
@@ -154,6 +184,7 @@ class ShapeReader {
   // Whether src_prefixes_, dst_prefixes_, patterns_ have any: one load each per packet instead
   // of a vector's two (7 instructions a packet of the 1M file, callgrind).
   bool any_src_prefix_ = false, any_dst_prefix_ = false, any_pattern_ = false;
+  bool any_prefix_ = false;  // either side: no raw keys
   // Distinct payload conditions, those of kDenseBytes or less first.
   std::vector<Pattern> patterns_;
   std::vector<DensePattern> dense_;  // patterns_[0, dense_.size()) as dense patterns

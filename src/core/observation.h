@@ -21,6 +21,8 @@ struct Observation {
   uint32_t wire_length = 0;  // frame length on the wire (pcap orig_len)
   uint8_t ip_version = 0;    // 4 or 6
   uint8_t ttl = 0;           // IPv4 TTL or IPv6 hop limit
+  // Whenever `payload` is set, `ntp` is what decode/ decodes from payload[0, ntp_length): the
+  // match cache takes equal bytes for an equal header.
   NtpHeader ntp;
   const uint8_t* payload = nullptr;  // the NTP bytes; valid only while the packet is
 };

@@ -106,9 +106,8 @@ void CaptureTally::add_summary(const core::Observation& first, uint64_t packets,
   const auto [mask_id, evidence] = match(first);
   const Pending p{first.src, first.time_ns, mask_id | (evidence ? kEvidence : 0), first.ip_length,
                   first.src_port};
-  const uint64_t h = address_hash(first.src);
-  const uint32_t index =
-      entry_index(indexes_[partition_of(h)], first.src, mask_id, entry_hash(h, mask_id));
+  const uint32_t index = entry_index(indexes_[partition_of(first.src)], first.src, mask_id,
+                                     entry_hash(address_hash(first.src), mask_id));
   add_packets(p, index, packets, bytes, std::max(last_ns, first.time_ns));
 }
 
@@ -121,7 +120,7 @@ void CaptureTally::add_batch(const core::Observation* obs, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     const core::Observation& o = obs[i];
     const auto [mask_id, evidence] = match(o);
-    const size_t partition = partition_of(address_hash(o.src));
+    const size_t partition = partition_of(o.src);
     if (mask_id >= kEvidence) {
       // More masks than a held packet can number (more than 2^31): counted at once.
       const Pending p{o.src, o.time_ns, mask_id | (evidence ? kEvidence : 0), o.ip_length,
@@ -257,25 +256,11 @@ bool CaptureTally::add_fast(const Pending& p, uint32_t index) {
     return false;
   }
   if (p.src_port != h.last_port) {
-    // A client that takes a new port for each request: the train so far is recorded, and the
-    // packet starts the next.
-    Cold& c = cold_[index];
-    const Train last{h.train_first_ns, (h.state & kTrainLastApart) ? c.train_last_ns : h.last_ns,
-                     c.train_packets_high << 16 | h.train_packets};
-    note_port(PortKey{cached_bin_, index, p.src_port});
-    trains_.push_back(TrainRecord{index, cached_bin_, last});
-    ++c.bin_trains;
-    h.last_port = p.src_port;
-    h.train_first_ns = t;
-    h.train_packets = 0;  // counted below
-    c.train_packets_high = 0;
-    h.state = kHasPackets;  // the train's last request is the entry's again
+    start_train(p, index);
   } else if (h.state != kHasPackets || h.train_packets == UINT16_MAX) {
     return false;
   }
-  ++observations_;
-  first_ns_ = std::min(first_ns_, t);
-  last_ns_ = std::max(last_ns_, t);
+  ++observations_;  // first_ns_ and last_ns_ are the entries' (finish())
   add_interval(index, h, t - h.last_ns);
   h.last_ns = t;  // and so the train's last request
   ++h.bin_packets;
@@ -283,6 +268,21 @@ bool CaptureTally::add_fast(const Pending& p, uint32_t index) {
   if (p.mask_id & kEvidence) ++h.bin_evidence;
   ++h.train_packets;
   return true;
+}
+
+void CaptureTally::start_train(const Pending& p, uint32_t index) {
+  Hot& h = hot_[index];
+  Cold& c = cold_[index];
+  const Train last{h.train_first_ns, (h.state & kTrainLastApart) ? c.train_last_ns : h.last_ns,
+                   c.train_packets_high << 16 | h.train_packets};
+  note_port(PortKey{cached_bin_, index, p.src_port});
+  trains_.push_back(TrainRecord{index, cached_bin_, last});
+  ++c.bin_trains;
+  h.last_port = p.src_port;
+  h.train_first_ns = p.time_ns;
+  h.train_packets = 0;  // counted by add_fast
+  c.train_packets_high = 0;
+  h.state = kHasPackets;  // the train's last request is the entry's again
 }
 
 uint32_t CaptureTally::entry_index(SourceIndex& index_of_partition, const core::Address& source,
@@ -374,11 +374,13 @@ void CaptureTally::add_packets(const Pending& obs, uint32_t index, uint64_t pack
 
 template <class E>
 void CaptureTally::add_interval(uint32_t index, E& e, int64_t interval_ns) {
-  const auto bucket = static_cast<uint8_t>(classify::CadenceHistogram::bucket_of(interval_ns));
-  if (bucket == e.cadence_bucket && e.cadence_run < UINT16_MAX) {
+  // In the run's bucket (an interval of 0 with no run yet is in bucket 0 too).
+  if (classify::CadenceHistogram::in_bucket(interval_ns, e.cadence_bucket) &&
+      e.cadence_run < UINT16_MAX) {
     ++e.cadence_run;
     return;
   }
+  const auto bucket = static_cast<uint8_t>(classify::CadenceHistogram::bucket_of(interval_ns));
   flush_cadence(index, e);
   e.cadence_bucket = bucket;
   e.cadence_run = 1;
@@ -486,6 +488,8 @@ TallySet CaptureTally::finish() {
     // Spilled here and (if it has a histogram) flushed into it, but not packed again: an entry
     // without a histogram is one run, which cadence_now makes into one again below.
     Entry e = unpack(i);
+    first_ns_ = std::min(first_ns_, e.first_ns);
+    last_ns_ = std::max(last_ns_, e.last_ns);
     if (e.bin != INT64_MIN && e.bin_packets > 0) spill(i, e);
     if (cold_[i].cadence != 0) flush_cadence(i, e);
     Resolved r;
@@ -634,7 +638,7 @@ TallySet CaptureTally::finish() {
   out.bin_flags.reserve(most_flag_rows);
   for (size_t k = 0; k < order.size(); ++k) {
     // Rows are visited in source order, at random: fetch rows, then their entries' info.
-    constexpr size_t kAhead = 8;
+    constexpr size_t kAhead = 32;
     if (k + 2 * kAhead < order.size()) __builtin_prefetch(&bins_[order[k + 2 * kAhead].index]);
     if (k + kAhead < order.size()) __builtin_prefetch(&info[bins_[order[k + kAhead].index].entry]);
     const BinRecord& r = bins_[order[k].index];

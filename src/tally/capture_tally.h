@@ -48,6 +48,7 @@ class CaptureTally {
   // These count packets already counted: all of them after finish().
   uint64_t observations() const { return observations_; }
   size_t tracked_sources() const { return hot_.size(); }
+  // The first and last packet times; after finish() only.
   int64_t first_ns() const { return first_ns_; }
   int64_t last_ns() const { return last_ns_; }
 
@@ -60,14 +61,15 @@ class CaptureTally {
   struct IntHash {
     uint64_t operator()(uint64_t k) const { return mix64(k); }
   };
-  // The partition of a packet: the low bits of its address's hash, so that the entries of one
-  // address (under several masks) are counted in the order of their packets.
+  // The partition of a packet: a hash of its address alone, so that the entries of one address
+  // (under several masks) are counted in the order of their packets. A multiplicative hash's
+  // top bits (a few instructions a packet), unrelated to the index's, which take mix64's.
   static constexpr int kPartitionBits = 8;
   static uint64_t address_hash(const core::Address& a) {
     return mix64(a.hi * 0x9e3779b97f4a7c15ULL ^ a.lo);
   }
-  static size_t partition_of(uint64_t address_hash) {
-    return address_hash & ((size_t{1} << kPartitionBits) - 1);
+  static size_t partition_of(const core::Address& a) {
+    return ((a.hi * 0xc2b2ae3d27d4eb4fULL ^ a.lo) * 0x9e3779b97f4a7c15ULL) >> (64 - kPartitionBits);
   }
   // An entry's hash in its partition's index.
   static uint64_t entry_hash(uint64_t address_hash, uint32_t mask_id) {
@@ -170,7 +172,10 @@ class CaptureTally {
   // software pipeline fetches index slots, then candidate entries, a few packets ahead.
   void count_run(size_t partition, const Pending* p, size_t n);
   // One packet through the Hot line alone; false (and nothing done) if it needs more.
-  bool add_fast(const Pending& p, uint32_t index);
+  [[gnu::always_inline]] inline bool add_fast(const Pending& p, uint32_t index);
+  // add_fast's packet on a new source port: the entry's train so far is recorded, and the
+  // packet (not counted here) starts the next.
+  [[gnu::noinline]] void start_train(const Pending& p, uint32_t index);
   void spill(uint32_t index, Entry& e);
   // Moves the entry's held-back run of intervals (of an Entry or Hot) into its histogram.
   template <class E>

@@ -1,5 +1,6 @@
-// Checks the cadence bucket table against the floating-point definition: at every boundary and
-// around it, at the ends of the int64 range, and on random intervals across the whole range.
+// Checks the cadence bucket table (bucket_of and in_bucket) against the floating-point
+// definition: at every boundary and around it, at the ends of the int64 range, and on random
+// intervals across the whole range.
 #include "classify/cadence_bucket.h"
 
 #include <gtest/gtest.h>
@@ -17,8 +18,19 @@ const CadenceBucketTable& table() {
   return CadenceBucketTable::instance();
 }
 
+// bucket_of and in_bucket agree with the definition (in_bucket for every interval but the
+// largest, which bucket_of alone puts in the last bucket).
 void expect_same(int64_t ns) {
-  ASSERT_EQ(table().bucket_of(ns), cadence_bucket_by_log2(ns)) << ns << " ns";
+  const int bucket = cadence_bucket_by_log2(ns);
+  ASSERT_EQ(table().bucket_of(ns), bucket) << ns << " ns";
+  if (ns == std::numeric_limits<int64_t>::max()) return;
+  ASSERT_TRUE(table().in_bucket(ns, bucket)) << ns << " ns";
+  if (bucket > 0) {
+    ASSERT_FALSE(table().in_bucket(ns, bucket - 1)) << ns << " ns";
+  }
+  if (bucket + 1 < kCadenceBuckets) {
+    ASSERT_FALSE(table().in_bucket(ns, bucket + 1)) << ns << " ns";
+  }
 }
 
 TEST(CadenceBucket, BoundariesAreWhereTheDefinitionChanges) {

@@ -15,11 +15,47 @@
 
 #include "classify/rule_loader.h"
 #include "cli/rule_options.h"
+#include "decode/ntp.h"
 
 namespace iotcensus::classify {
 namespace {
 
-// Fills `obs` and `payload` from small alphabets so that most rules match some packets.
+// Decodes `obs.ntp` from the payload, as the decoder does (core/observation.h).
+void redecode(core::Observation& obs) {
+  obs.ntp = core::NtpHeader{};
+  if (obs.payload != nullptr) decode::decode_ntp({obs.payload, obs.ntp_length}, obs.ntp);
+}
+
+// Writes the first 48 bytes of the NTP message `n` (its mode's header) into `p`.
+void encode_header(const core::NtpHeader& n, std::array<uint8_t, 128>& p) {
+  auto put = [&](size_t at, uint64_t v, size_t bytes) {
+    for (size_t i = 0; i < bytes; ++i) p[at + i] = static_cast<uint8_t>(v >> (8 * (bytes - 1 - i)));
+  };
+  p[0] = static_cast<uint8_t>(n.leap << 6 | n.version << 3 | n.mode);
+  if (n.mode == 6) {
+    p[1] = static_cast<uint8_t>(n.control_opcode | (n.control_response ? 0x80 : 0));
+    return;
+  }
+  if (n.mode == 7) {
+    p[2] = n.private_implementation;
+    p[3] = n.private_request;
+    return;
+  }
+  p[1] = n.stratum;
+  p[2] = static_cast<uint8_t>(n.poll);
+  p[3] = static_cast<uint8_t>(n.precision);
+  put(4, n.root_delay, 4);
+  put(8, n.root_dispersion, 4);
+  put(12, n.reference_id, 4);
+  put(16, n.reference_ts, 8);
+  put(24, n.origin_ts, 8);
+  put(32, n.receive_ts, 8);
+  put(40, n.transmit_ts, 8);
+}
+
+// Fills `obs` and `payload` from small alphabets so that most rules match some packets: a header
+// of fields drawn so, or a flood's request (one of three, as they are sent), sometimes with a
+// byte changed; `obs.ntp` is then decoded from the payload.
 void random_packet(std::mt19937_64& rng, core::Observation& obs,
                    std::array<uint8_t, 128>& payload) {
   auto pick = [&](auto... values) {
@@ -38,10 +74,10 @@ void random_packet(std::mt19937_64& rng, core::Observation& obs,
                 : v6;
   obs.src_port = static_cast<uint16_t>(pick(23457, 123, 40000 + rng() % 4));
   obs.dst_port = static_cast<uint16_t>(pick(123, 123, 124));
-  obs.ntp_length = static_cast<uint16_t>(pick(48, 48, 48, 0, 1, 2, 7, 12, 13, 47, 60, 68));
+  obs.ntp_length = static_cast<uint16_t>(pick(48, 48, 48, 0, 1, 2, 7, 12, 13, 47, 60, 64, 68));
   obs.udp_length = static_cast<uint16_t>(pick(obs.ntp_length + 8, 56));
   obs.ip_length = static_cast<uint16_t>(pick(obs.udp_length + 20, 76));
-  core::NtpHeader& n = obs.ntp;
+  core::NtpHeader n;
   n.leap = static_cast<uint8_t>(pick(0, 0, 3, 1));
   n.version = static_cast<uint8_t>(pick(1, 4, 4, 3, 2));
   n.mode = static_cast<uint8_t>(pick(3, 3, 4, 6, 7, 1));
@@ -55,16 +91,31 @@ void random_packet(std::mt19937_64& rng, core::Observation& obs,
   n.origin_ts = pick(0, 0, rng());
   n.receive_ts = pick(0, 0, rng());
   n.transmit_ts = pick(0, 0, rng(), rng() & ~uint64_t{0x7ff});
-  n.extension_fields = static_cast<uint8_t>(pick(0, 0, 1));
-  n.mac_length = static_cast<uint8_t>(pick(0, 0, 20));
   n.private_request = static_cast<uint8_t>(pick(42, 20, 1));
   n.control_opcode = static_cast<uint8_t>(pick(2, 1));
-  const bool flat = rng() % 2 == 0;  // all zero after the first byte, as floods are
+  const bool flat = rng() % 2 == 0;  // all zero after the header, as floods are
   for (size_t i = 0; i < payload.size(); ++i) {
     payload[i] = flat ? 0 : static_cast<uint8_t>(pick(0, 0, 0, rng()));
   }
-  payload[0] = static_cast<uint8_t>(pick(0x0b, 0xe3, 0x23, rng()));
+  if (rng() % 3 == 0) {
+    // Netgear's request, ntpdig's (a transmit time with the low 11 bits zero), chrony's.
+    std::fill(payload.begin(), payload.begin() + 48, 0);
+    payload[0] = static_cast<uint8_t>(pick(0x0b, 0xe3, 0x23));
+    if (payload[0] != 0x0b) {
+      const uint64_t t = rng() & (payload[0] == 0xe3 ? ~uint64_t{0x7ff} : ~uint64_t{0});
+      for (size_t i = 0; i < 8; ++i) payload[40 + i] = static_cast<uint8_t>(t >> (56 - 8 * i));
+    }
+    if (payload[0] == 0x23) payload[3] = 32;
+  } else {
+    encode_header(n, payload);
+  }
+  if (rng() % 8 == 0) payload[rng() % 48] ^= static_cast<uint8_t>(1 << rng() % 8);
+  if (obs.ntp_length == 64 && rng() % 2 == 0) {
+    payload[50] = 0;  // an extension field of 16 bytes
+    payload[51] = 16;
+  }
   obs.payload = rng() % 16 == 0 ? nullptr : payload.data();
+  redecode(obs);
 }
 
 // The classifier of one rule file given as text.
@@ -74,7 +125,8 @@ core::Result<Classifier> classifier_of(const std::string& toml) {
   return Classifier::create(std::move(*rules));
 }
 
-void expect_same(const Classifier& c, uint64_t* hits_out = nullptr) {
+void expect_same(const Classifier& c, uint64_t* hits_out = nullptr,
+                 uint64_t* raw_hits_out = nullptr) {
   MatchCache cache(c);
   std::mt19937_64 rng(7);
   core::Observation obs;
@@ -105,6 +157,7 @@ void expect_same(const Classifier& c, uint64_t* hits_out = nullptr) {
   EXPECT_NE(any, 0u);
   EXPECT_GT(cache.hits(), 0u);
   if (hits_out) *hits_out = cache.hits();
+  if (raw_hits_out) *raw_hits_out = cache.raw_hits();
 }
 
 TEST(MatchCache, SameMasksAsTheClassifierWithTheBuiltInRules) {
@@ -113,8 +166,8 @@ TEST(MatchCache, SameMasksAsTheClassifierWithTheBuiltInRules) {
   expect_same(*c);
 }
 
-TEST(MatchCache, SameMasksWithEveryCondition) {
-  auto rules = parse_rules(R"(
+// A rule set that uses every packet condition.
+constexpr const char* kEveryCondition = R"(
 [[class]]
 name = "every-key"
   [class.match]
@@ -174,12 +227,65 @@ name = "mac"
   [flag.match]
   mac = true
   src_address = "192.0.2.1"
-)",
-                           "test.toml");
+)";
+
+TEST(MatchCache, SameMasksWithEveryCondition) {
+  auto rules = parse_rules(kEveryCondition, "test.toml");
   ASSERT_TRUE(rules) << rules.error().message;
   auto c = Classifier::create(std::move(*rules));
   ASSERT_TRUE(c) << c.error().message;
   expect_same(*c);
+}
+
+// The same without the address conditions: packets with a bare header then have raw keys.
+TEST(MatchCache, SameMasksWithEveryConditionButAddresses) {
+  std::string toml = kEveryCondition;
+  for (size_t at; (at = toml.find("_address")) != std::string::npos;) {
+    const size_t line = toml.rfind('\n', at) + 1;
+    toml.erase(line, toml.find('\n', at) + 1 - line);
+  }
+  ASSERT_EQ(toml.find("address"), std::string::npos);
+  auto c = classifier_of(toml);
+  ASSERT_TRUE(c) << c.error().message;
+  uint64_t raw_hits = 0;
+  expect_same(*c, nullptr, &raw_hits);
+  EXPECT_GT(raw_hits, 50u);  // a few: random lengths and ports make raw keys rarely repeat
+}
+
+// A request repeated byte for byte is found by its raw key, whatever its source and time; the
+// same bytes with another length or port are not the same request.
+TEST(MatchCache, RepeatedRequestsAreFoundByTheirRawKey) {
+  auto c = cli::RuleOptions{}.load();
+  ASSERT_TRUE(c) << c.error().message;
+  MatchCache cache(*c);
+  std::mt19937_64 rng(19);
+  core::Observation obs;
+  std::array<uint8_t, 128> payload{};
+  random_packet(rng, obs, payload);
+  payload.fill(0);
+  payload[0] = 0x0b;
+  obs.ntp_length = 48;
+  obs.udp_length = 56;
+  obs.ip_length = 76;
+  obs.ip_version = 4;
+  obs.dst_port = 123;
+  obs.payload = payload.data();
+  redecode(obs);
+  const uint64_t netgear = c->match(obs);
+  ASSERT_NE(netgear, 0u);
+  for (int i = 0; i < 1000; ++i) {
+    obs.src = core::Address::from_v4(static_cast<uint32_t>(rng()));
+    obs.time_ns = static_cast<int64_t>(rng() >> 8);
+    obs.src_port = static_cast<uint16_t>(i % 2 ? 23457 : 40000 + i);
+    obs.udp_length = static_cast<uint16_t>(i % 5 == 4 ? 57 : 56);  // 57: not the Netgear rule's
+    const uint64_t direct = c->match(obs);
+    ASSERT_EQ(direct == netgear, i % 5 != 4) << "packet " << i;
+    const MatchCache::Match m = cache.match(obs);
+    ASSERT_EQ(m.mask, direct) << "packet " << i;
+    ASSERT_EQ(m.evidence, c->evidence(c->leading_class(direct), obs)) << "packet " << i;
+  }
+  // Four raw keys: two lengths, the Netgear port or another (the others reduced to one).
+  EXPECT_GE(cache.raw_hits(), 1000u - 4u);
 }
 
 // The evidence verdict comes from the cache too: the fields evidence reads are part of the shape
@@ -199,7 +305,10 @@ name = "client"
   core::Observation obs;
   std::array<uint8_t, 128> payload{};
   random_packet(rng, obs, payload);
-  obs.ntp.mode = 3;
+  obs.ntp_length = 48;
+  obs.payload = payload.data();
+  payload[0] = 0x23;  // version 4, mode 3
+  redecode(obs);
   uint64_t evidence = 0;
   for (int i = 0; i < 1000; ++i) {
     obs.src_port = static_cast<uint16_t>(i % 2 == 0 ? 23457 : 40000 + i % 7);
@@ -277,8 +386,10 @@ name = "low-bits"
     for (size_t i = 0; i < 48; ++i) {
       payload.fill(0);
       payload[0] = 0x0b;
+      redecode(obs);
       ASSERT_EQ(cache.match(obs).mask, 3u) << "flat";
       payload[i] ^= 0x01;
+      redecode(obs);
       const uint64_t direct = c->match(obs);
       ASSERT_EQ(direct, i >= 46 ? 0u : 2u) << "byte " << i;  // low-bits: bytes 46, 47
       ASSERT_EQ(cache.match(obs).mask, direct) << "byte " << i;
@@ -302,6 +413,7 @@ TEST(MatchCache, CachesLongPayloadPatterns) {
   for (int i = 0; i < 1000; ++i) {
     random_packet(rng, obs, payload);
     obs.ntp_length = static_cast<uint16_t>(rng() % 2 ? 100 : 79);
+    redecode(obs);
     const uint64_t direct = c->match(obs);
     ASSERT_EQ(cache.match(obs).mask, direct);
     any |= direct;
@@ -338,8 +450,11 @@ TEST(MatchCache, MatchesDirectlyWhileShapesDoNotRepeat) {
   // The built-in chrony rule reads the root delay and dispersion: random ones never repeat.
   for (uint32_t i = 0; i < 2 * MatchCache::kWindow; ++i) {
     random_packet(rng, obs, payload);
-    obs.ntp.root_delay = static_cast<uint32_t>(rng());
-    obs.ntp.root_dispersion = static_cast<uint32_t>(rng());
+    obs.ntp_length = 48;
+    obs.payload = payload.data();
+    payload[0] = 0x23;  // version 4, mode 3
+    for (size_t k = 4; k < 12; ++k) payload[k] = static_cast<uint8_t>(rng());
+    redecode(obs);
     ASSERT_EQ(cache.match(obs).mask, c->match(obs));
   }
   EXPECT_GT(cache.bypassed(), 0u);

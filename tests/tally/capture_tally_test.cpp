@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <string>
 #include <tuple>
@@ -33,6 +34,18 @@ core::Observation netgear(const std::string& src, int64_t t_ns, uint16_t port = 
   o.ntp.mode = 3;
   static const uint8_t payload[48] = {0x0b};
   o.payload = payload;
+  return o;
+}
+
+// `o` sending NTP version `version` (its header and payload both).
+core::Observation with_version(core::Observation o, uint8_t version) {
+  static const auto payloads = [] {
+    std::array<std::array<uint8_t, 48>, 8> p{};
+    for (size_t v = 0; v < p.size(); ++v) p[v][0] = static_cast<uint8_t>(v << 3 | 3);
+    return p;
+  }();
+  o.ntp.version = version;
+  o.payload = payloads.at(version).data();
   return o;
 }
 
@@ -158,8 +171,8 @@ TEST(CaptureTally, OneFlagRowPerSetOfFlagsRaised) {
   int64_t t_ns = kT0;
   auto send = [&](int n, uint8_t version, uint16_t port) {
     for (int i = 0; i < n; ++i) {
-      core::Observation o = netgear("10.0.0.1", t_ns += 1'000'000'000LL, port);
-      o.ntp.version = version;
+      const core::Observation o =
+          with_version(netgear("10.0.0.1", t_ns += 1'000'000'000LL, port), version);
       tally.add(o);
     }
   };
@@ -188,8 +201,8 @@ TEST(CaptureTally, SharedHistogramsStayUnchangedWhenASourceMergesEntries) {
   CaptureTally tally(classifier.value(), 86400);
   auto send = [&](const std::string& src, int64_t start_s, uint8_t version) {
     for (int i = 0; i < 5; ++i) {  // 4 intervals of 1 s: one run in one bucket
-      core::Observation o = netgear(src, kT0 + (start_s + i) * 1'000'000'000LL);
-      o.ntp.version = version;
+      const core::Observation o =
+          with_version(netgear(src, kT0 + (start_s + i) * 1'000'000'000LL), version);
       tally.add(o);
     }
   };
@@ -222,8 +235,8 @@ TEST(CaptureTally, SourcesAreInAddressOrder) {
       tally.add(o);
     }
   }
-  core::Observation v3 = netgear("10.0.0.9", kT0 + 5'000'000'000LL);
-  v3.ntp.version = 3;  // another class for 10.0.0.9
+  // Another class for 10.0.0.9.
+  const core::Observation v3 = with_version(netgear("10.0.0.9", kT0 + 5'000'000'000LL), 3);
   tally.add(v3);
   const TallySet t = tally.finish();
   ASSERT_EQ(t.sources.size(), sources.size() + 1);
@@ -390,7 +403,7 @@ TEST(CaptureTally, CountingInRoundsAgreesWithCountingEachPacketOnArrival) {
     int64_t t = kT0 + 3590LL * 1'000'000'000 + (i / 500) * step + (i % 500) * 1000;
     if (i % 97 == 0) t -= 5 * step;
     core::Observation o = netgear(src, t, static_cast<uint16_t>(i % 331 == 0 ? 1024 + i : 23457));
-    if (i % 500 < 40 && i % 3 == 0) o.ntp.version = 3;
+    if (i % 500 < 40 && i % 3 == 0) o = with_version(o, 3);
     packets.push_back(o);
   }
   auto tally = [&](size_t round_packets, bool with_summaries) {
