@@ -149,39 +149,47 @@ void CaptureTally::count_pending() {
 
 void CaptureTally::count_run(size_t partition, const Pending* p, size_t n) {
   SourceIndex& index = indexes_[partition];
-  // A software pipeline over each batch: packet i has its index slot fetched, packet
+  // A software pipeline over the run: packet i has its index slot fetched, packet
   // i - kSlotAhead its candidate entry, and packet i - kSlotAhead - kEntryAhead is counted.
   constexpr size_t kSlotAhead = 8;
   constexpr size_t kEntryAhead = 8;
-  uint64_t hashes[kBatch];
-  uint32_t candidates[kBatch];
-  for (size_t done = 0; done < n; done += kBatch) {
-    const size_t m = std::min(kBatch, n - done);
-    const Pending* o = p + done;
-    for (size_t i = 0; i < m + kSlotAhead + kEntryAhead; ++i) {
-      if (i < m) {
-        hashes[i] = entry_hash(address_hash(o[i].src), o[i].mask_id & ~kEvidence);
-        index.prefetch(hashes[i]);
-      }
-      if (i >= kSlotAhead && i - kSlotAhead < m) {
-        const size_t j = i - kSlotAhead;
-        candidates[j] = index.candidate(hashes[j]);
-        if (candidates[j] != SourceIndex::kNone) __builtin_prefetch(&hot_[candidates[j]], 1);
-      }
-      // Entries are made here, in packet order; a candidate found before an earlier packet
-      // made its entry is confirmed or looked up again.
-      if (i >= kSlotAhead + kEntryAhead) {
-        const size_t j = i - kSlotAhead - kEntryAhead;
-        const uint32_t c = candidates[j];
-        const uint32_t mask_id = o[j].mask_id & ~kEvidence;
-        const uint32_t entry =
-            c != SourceIndex::kNone && hot_[c].address == o[j].src && hot_[c].mask_id == mask_id
-                ? c
-                : entry_index(index, o[j].src, mask_id, hashes[j]);
-        if (!add_fast(o[j], entry)) add_packets(o[j], entry, 1, o[j].ip_length, o[j].time_ns);
-      }
-    }
+  constexpr size_t kDepth = kSlotAhead + kEntryAhead;
+  constexpr size_t kRing = 2 * kDepth;  // a power of two above kDepth
+  uint64_t hashes[kRing];
+  uint32_t candidates[kRing];
+  auto fetch_slot = [&](size_t i) {
+    hashes[i % kRing] = entry_hash(address_hash(p[i].src), p[i].mask_id & ~kEvidence);
+    index.prefetch(hashes[i % kRing]);
+  };
+  auto fetch_entry = [&](size_t j) {
+    const uint32_t c = index.candidate(hashes[j % kRing]);
+    candidates[j % kRing] = c;
+    if (c != SourceIndex::kNone) __builtin_prefetch(&hot_[c], 1);
+  };
+  // Entries are made here, in packet order; a candidate found before an earlier packet made its
+  // entry is confirmed or looked up again.
+  auto count = [&](size_t j) {
+    const uint32_t c = candidates[j % kRing];
+    const uint32_t mask_id = p[j].mask_id & ~kEvidence;
+    const uint32_t entry =
+        c != SourceIndex::kNone && hot_[c].address == p[j].src && hot_[c].mask_id == mask_id
+            ? c
+            : entry_index(index, p[j].src, mask_id, hashes[j % kRing]);
+    if (!add_fast(p[j], entry)) add_packets(p[j], entry, 1, p[j].ip_length, p[j].time_ns);
+  };
+  auto step = [&](size_t i) {  // at either end of the run, where some stages are idle
+    if (i < n) fetch_slot(i);
+    if (i >= kSlotAhead && i - kSlotAhead < n) fetch_entry(i - kSlotAhead);
+    if (i >= kDepth) count(i - kDepth);
+  };
+  size_t i = 0;
+  for (; i < std::min(kDepth, n); ++i) step(i);
+  for (; i < n; ++i) {  // every stage busy
+    fetch_slot(i);
+    fetch_entry(i - kSlotAhead);
+    count(i - kDepth);
   }
+  for (; i < n + kDepth; ++i) step(i);
 }
 
 CaptureTally::Entry CaptureTally::unpack(uint32_t index) const {

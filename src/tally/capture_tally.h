@@ -182,7 +182,8 @@ class CaptureTally {
   void flush_cadence(uint32_t index, E& e);
   // One interval of the entry, >= 0.
   template <class E>
-  void add_interval(uint32_t index, E& e, int64_t interval_ns);
+  [[gnu::always_inline]] inline void add_interval(uint32_t index, E& e, int64_t interval_ns);
+
   // The entry's histogram, made on first use; or its cadence so far (runs flushed), for finish().
   classify::CadenceHistogram& cadence_of(uint32_t index);
   classify::CadenceHistogram cadence_now(uint32_t index, const Entry& e) const;
