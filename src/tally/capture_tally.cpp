@@ -171,10 +171,16 @@ void CaptureTally::count_run(size_t partition, const Pending* p, size_t n) {
   auto count = [&](size_t j) {
     const uint32_t c = candidates[j % kRing];
     const uint32_t mask_id = p[j].mask_id & ~kEvidence;
-    const uint32_t entry =
-        c != SourceIndex::kNone && hot_[c].address == p[j].src && hot_[c].mask_id == mask_id
-            ? c
-            : entry_index(index, p[j].src, mask_id, hashes[j % kRing]);
+    uint32_t entry = c;
+    if (c == SourceIndex::kNone || !(hot_[c].address == p[j].src) || hot_[c].mask_id != mask_id) {
+      entry = index.find(hashes[j % kRing], [&](uint32_t e) {
+        return hot_[e].address == p[j].src && hot_[e].mask_id == mask_id;
+      });
+      if (entry == SourceIndex::kNone) {
+        add_first(index, p[j], mask_id, hashes[j % kRing]);
+        return;
+      }
+    }
     if (!add_fast(p[j], entry)) add_packets(p[j], entry, 1, p[j].ip_length, p[j].time_ns);
   };
   auto step = [&](size_t i) {  // at either end of the run, where some stages are idle
@@ -291,6 +297,37 @@ void CaptureTally::start_train(const Pending& p, uint32_t index) {
   h.train_packets = 0;  // counted by add_fast
   c.train_packets_high = 0;
   h.state = kHasPackets;  // the train's last request is the entry's again
+}
+
+void CaptureTally::add_first(SourceIndex& index_of_partition, const Pending& p, uint32_t mask_id,
+                             uint64_t hash) {
+  // What entry_index() and add_packets() make of it, written at once.
+  const int64_t bin = bin_of(p.time_ns);  // sets cached_bin_id_
+  if (bin == INT64_MIN) {                 // "no bin yet" to an entry: left to them
+    add_packets(p, entry_index(index_of_partition, p.src, mask_id, hash), 1, p.ip_length,
+                p.time_ns);
+    return;
+  }
+  ++observations_;
+  const auto index = static_cast<uint32_t>(hot_.size());
+  Hot h;
+  h.address = p.src;
+  h.last_ns = p.time_ns;
+  h.train_first_ns = p.time_ns;
+  h.mask_id = mask_id;
+  h.bin_id = cached_bin_id_;
+  h.bin_packets = 1;
+  h.bin_bytes = p.ip_length;
+  h.bin_evidence = (p.mask_id & kEvidence) ? 1 : 0;
+  h.train_packets = 1;
+  h.last_port = p.src_port;
+  h.state = kHasPackets;
+  Cold c;
+  c.first_ns = p.time_ns;
+  hot_.push_back(h);
+  cold_.push_back(c);
+  index_of_partition.insert(hash, index);
+  note_port(PortKey{bin, index, p.src_port});
 }
 
 uint32_t CaptureTally::entry_index(SourceIndex& index_of_partition, const core::Address& source,
@@ -410,7 +447,19 @@ classify::CadenceHistogram& CaptureTally::cadence_of(uint32_t index) {
   return cadences_[c.cadence - 1];
 }
 
-classify::CadenceHistogram CaptureTally::cadence_now(uint32_t index, const Entry& e) const {
+CaptureTally::EntryTotals CaptureTally::totals_of(uint32_t index) const {
+  const Hot& h = hot_[index];
+  const Cold& c = cold_[index];
+  return EntryTotals{c.first_ns,
+                     h.last_ns,
+                     c.earlier_packets + (uint64_t{c.bin_packets_high} << 32 | h.bin_packets),
+                     c.earlier_bytes + (uint64_t{c.bin_bytes_high} << 32 | h.bin_bytes),
+                     h.cadence_run,
+                     h.cadence_bucket};
+}
+
+template <class E>
+classify::CadenceHistogram CaptureTally::cadence_now(uint32_t index, const E& e) const {
   const Cold& c = cold_[index];
   if (c.cadence != 0) return cadences_[c.cadence - 1];
   classify::CadenceHistogram h;
@@ -539,7 +588,7 @@ TallySet CaptureTally::finish() {
     }
     const SourceOrder& o = source_order[k];
     info[o.entry].rank = static_cast<uint32_t>(k);
-    const Entry e = unpack(o.entry);
+    const EntryTotals e = totals_of(o.entry);
     if (out.sources.empty() || out.sources.back().source != o.source ||
         out.sources.back().class_id != o.class_id) {
       SourceSummary s;
@@ -575,9 +624,21 @@ TallySet CaptureTally::finish() {
 
   // (bin, class) groups, numbered in (bin, class) order.
   DenseIds<BinClassKey, BinClassHash> group_ids;
-  auto group_of = [&](int64_t bin, uint16_t cls) { return group_ids.id(BinClassKey{bin, cls}); };
+  BinClassKey last_key{0, 0};
+  uint32_t last_group = UINT32_MAX;  // the group of last_key (a run of one group skips the map)
+  auto group_of = [&](int64_t bin, uint16_t cls) {
+    const BinClassKey key{bin, cls};
+    if (last_group == UINT32_MAX || !(key == last_key)) {
+      last_key = key;
+      last_group = group_ids.id(key);
+    }
+    return last_group;
+  };
   const std::vector<BinClassKey>& groups = group_ids.keys();
-  for (size_t i = 0; i < bins_.size(); ++i) group_of(bins_[i].bin, info[bins_[i].entry].class_id);
+  std::vector<uint32_t> bin_group(bins_.size());  // group of each bin record
+  for (size_t i = 0; i < bins_.size(); ++i) {
+    bin_group[i] = group_of(bins_[i].bin, info[bins_[i].entry].class_id);
+  }
   std::vector<uint32_t> group_order(groups.size());
   {
     std::vector<uint32_t> by_key(groups.size());
@@ -631,10 +692,11 @@ TallySet CaptureTally::finish() {
   for (uint32_t i = 0; i < bins_.size(); ++i) {
     const BinRecord& r = bins_[i];
     const EntryInfo& in = info[r.entry];
-    const uint32_t g = group_order[group_of(r.bin, in.class_id)];
-    order[i] = KeyIndex{uint64_t{g} << 32 | in.rank, i};
+    order[i] = KeyIndex{uint64_t{group_order[bin_group[i]]} << 32 | in.rank, i};
     most_flag_rows += in.flags != 0;
   }
+  bin_group.clear();
+  bin_group.shrink_to_fit();
   radix_sort(order, [](const KeyIndex& k) { return k.key; });
   out.totals.resize(groups.size());
   for (uint32_t g = 0; g < groups.size(); ++g) {

@@ -186,13 +186,26 @@ class CaptureTally {
 
   // The entry's histogram, made on first use; or its cadence so far (runs flushed), for finish().
   classify::CadenceHistogram& cadence_of(uint32_t index);
-  classify::CadenceHistogram cadence_now(uint32_t index, const Entry& e) const;
+  template <class E>
+  classify::CadenceHistogram cadence_now(uint32_t index, const E& e) const;
+  // The part of an entry that its source's summary reads (as unpack() has it).
+  struct EntryTotals {
+    int64_t first_ns, last_ns;
+    uint64_t packets, bytes;
+    uint16_t cadence_run;
+    uint8_t cadence_bucket;
+  };
+  EntryTotals totals_of(uint32_t index) const;
   // Records that the entry used the port in the bin. Appended (duplicates and all) rather than
   // inserted into a set: no random access per packet; duplicates go when the list doubles.
   void note_port(const PortKey& key);
   // Counts `packets` requests (one, or a summary's) of the entry; `first` is the first.
   void add_packets(const Pending& first, uint32_t index, uint64_t packets, uint64_t bytes,
                    int64_t last_ns);
+  // Makes the entry of (p.src, mask_id), which is not in the index, out of its first packet p
+  // (not a summary): add_packets() of p on the entry entry_index() would make, in one step.
+  [[gnu::noinline]] void add_first(SourceIndex& index, const Pending& p, uint32_t mask_id,
+                                   uint64_t hash);
   // The entry of (source, mask_id), made if new; `hash` is its entry_hash.
   uint32_t entry_index(SourceIndex& index, const core::Address& source, uint32_t mask_id,
                        uint64_t hash);
