@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "core/time_bin.h"
 
@@ -93,41 +94,49 @@ core::Result<CaptureSummary> CaptureFile::read_pcap(Visitor& visit) const {
   const bool nano = magic == detail::kPcapMagicNano;
   const uint32_t link_type = load32(data() + 20, swapped) & 0xffff;  // upper bits: FCS info
   summary.link_types.push_back(link_type);
-  size_t off = 24;
   RawPacket pkt;
   pkt.link_type = link_type;
   const int64_t frac_scale = nano ? 1 : 1000;
-  while (off < size()) {
-    if (size() - off < 16) {
-      summary.cut_short = true;
-      summary.cut_short_detail =
-          fmt::format("file ends inside a record header at byte {} of {}", off, size());
-      break;
+  // The records, in the file's byte order (a loop for each, so that no load tests it); the
+  // mapping's start and size held in locals, which the visitor's stores cannot change.
+  const uint8_t* const base = data();
+  const size_t end = size();
+  auto records = [&](auto swap) -> core::Result<CaptureSummary> {
+    constexpr bool kSwapped = decltype(swap)::value;
+    size_t off = 24;
+    while (off < end) {
+      if (end - off < 16) {
+        summary.cut_short = true;
+        summary.cut_short_detail =
+            fmt::format("file ends inside a record header at byte {} of {}", off, end);
+        break;
+      }
+      const uint8_t* h = base + off;
+      const uint32_t sec = load32(h, kSwapped);
+      const uint32_t frac = load32(h + 4, kSwapped);
+      const uint32_t caplen = load32(h + 8, kSwapped);
+      const uint32_t origlen = load32(h + 12, kSwapped);
+      if (caplen > detail::kMaxRecordLength) {
+        return corrupt(
+            off, fmt::format("record {} claims {} captured bytes", summary.records + 1, caplen));
+      }
+      if (end - off - 16 < caplen) {
+        summary.cut_short = true;
+        summary.cut_short_detail = fmt::format("record {} needs {} bytes but only {} remain",
+                                               summary.records + 1, caplen, end - off - 16);
+        break;
+      }
+      pkt.time_ns = static_cast<int64_t>(sec) * core::kNanosPerSecond + frac * frac_scale;
+      pkt.captured_length = caplen;
+      pkt.wire_length = origlen;
+      pkt.data = h + 16;
+      ++summary.records;
+      visit(pkt);
+      off += 16 + caplen;
     }
-    const uint8_t* h = data() + off;
-    const uint32_t sec = load32(h, swapped);
-    const uint32_t frac = load32(h + 4, swapped);
-    const uint32_t caplen = load32(h + 8, swapped);
-    const uint32_t origlen = load32(h + 12, swapped);
-    if (caplen > detail::kMaxRecordLength) {
-      return corrupt(
-          off, fmt::format("record {} claims {} captured bytes", summary.records + 1, caplen));
-    }
-    if (size() - off - 16 < caplen) {
-      summary.cut_short = true;
-      summary.cut_short_detail = fmt::format("record {} needs {} bytes but only {} remain",
-                                             summary.records + 1, caplen, size() - off - 16);
-      break;
-    }
-    pkt.time_ns = static_cast<int64_t>(sec) * core::kNanosPerSecond + frac * frac_scale;
-    pkt.captured_length = caplen;
-    pkt.wire_length = origlen;
-    pkt.data = h + 16;
-    ++summary.records;
-    visit(pkt);
-    off += 16 + caplen;
-  }
-  return summary;
+    return summary;
+  };
+  return swapped ? records(std::true_type{}) : records(std::false_type{});
 }
 
 template <class Visitor>
