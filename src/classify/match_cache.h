@@ -88,7 +88,7 @@ class MatchCache {
       window_hits_ = 0;
     }
     // A flood repeats one request byte for byte: its raw key finds it without a shape.
-    ShapeReader::RawKey raw;
+    ShapeReader::RawKey raw{};  // zeroed: the compiler cannot see it is read only when filled
     RawSlot* memo = nullptr;
     if (reader_->raw_key(obs, raw)) {
       memo = &raw_slot(raw);
