@@ -35,18 +35,12 @@ class MatchCache {
   };
 
   Match match(const core::Observation& obs) {
-    // The flood's path, inlined: a request seen before byte for byte, in the middle of a window.
-    ShapeReader::RawKey raw;
-    if (bypass_ == 0 && window_lookups_ + 1 < kWindow && reader_ && reader_->raw_key(obs, raw)) {
-      const RawSlot& slot = raw_slot(raw);
-      if (slot.used && ShapeReader::same(slot.key, raw)) {
-        ++window_lookups_;
-        ++window_hits_;
-        ++raw_hits_;
-        return slot.match;
-      }
+    // Inlined: a lookup in the middle of a window, as most are.
+    if (bypass_ == 0 && window_lookups_ + 1 < kWindow && reader_) {
+      ++window_lookups_;
+      return lookup(obs);
     }
-    return match_slow(obs);
+    return match_windowed(obs);
   }
 
   // The mask numbered `id` (< masks().size()).
@@ -74,8 +68,8 @@ class MatchCache {
     const uint64_t k = raw.lanes[0][0] ^ raw.lanes[3][0] ^ raw.lanes[3][1];
     return raw_slots_[(k * 0x9e3779b97f4a7c15ULL) >> 58];
   }
-  // match() in full: the window, the bypass, the raw key, the shape.
-  [[gnu::noinline]] Match match_slow(const core::Observation& obs) {
+  // match() at the end of a window, during a bypass, or without a reader.
+  [[gnu::noinline]] Match match_windowed(const core::Observation& obs) {
     if (!reader_) return direct(obs);
     if (bypass_ > 0) {
       --bypass_;
@@ -87,22 +81,31 @@ class MatchCache {
       window_lookups_ = 0;
       window_hits_ = 0;
     }
-    // A flood repeats one request byte for byte: its raw key finds it without a shape.
-    ShapeReader::RawKey raw{};  // zeroed: the compiler cannot see it is read only when filled
-    RawSlot* memo = nullptr;
-    if (reader_->raw_key(obs, raw)) {
-      memo = &raw_slot(raw);
-      if (memo->used && ShapeReader::same(memo->key, raw)) {
-        ++raw_hits_;
-        ++window_hits_;
-        return memo->match;
-      }
+    return lookup(obs);
+  }
+  // A flood repeats one request byte for byte: its raw key finds it without a shape. Other
+  // packets, and raw keys not seen yet, go to the shape cache (out of line).
+  [[gnu::always_inline]] Match lookup(const core::Observation& obs) {
+    ShapeReader::RawKey raw;
+    if (!reader_->raw_key(obs, raw)) return match_shape(obs);
+    RawSlot& slot = raw_slot(raw);
+    if (slot.used && ShapeReader::same(slot.key, raw)) {
+      ++raw_hits_;
+      ++window_hits_;
+      return slot.match;
     }
+    return match_raw_miss(obs, slot);
+  }
+  // The key is read again here rather than passed: passing it would keep it in memory on the
+  // hit path (4 stores a packet).
+  [[gnu::noinline]] Match match_raw_miss(const core::Observation& obs, RawSlot& slot) {
+    ShapeReader::RawKey raw{};
+    reader_->raw_key(obs, raw);
     const Match m = match_shape(obs);
-    if (memo != nullptr) *memo = RawSlot{raw, m, true};
+    slot = RawSlot{raw, m, true};
     return m;
   }
-  Match match_shape(const core::Observation& obs) {
+  [[gnu::noinline]] Match match_shape(const core::Observation& obs) {
     PacketShape shape;
     reader_->read(obs, shape);
     uint64_t h = 0;

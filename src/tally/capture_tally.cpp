@@ -367,9 +367,7 @@ int64_t CaptureTally::bin_of(int64_t time_ns) {
 
 void CaptureTally::add_packets(const Pending& obs, uint32_t index, uint64_t packets, uint64_t bytes,
                                int64_t last_ns) {
-  observations_ += packets;
-  first_ns_ = std::min(first_ns_, obs.time_ns);
-  last_ns_ = std::max(last_ns_, last_ns);
+  observations_ += packets;  // first_ns_ and last_ns_ are the entries' (finish())
   Entry e = unpack(index);
   if (e.packets == 0) {
     e.first_ns = obs.time_ns;

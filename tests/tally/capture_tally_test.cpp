@@ -434,6 +434,11 @@ TEST(CaptureTally, CountingInRoundsAgreesWithCountingEachPacketOnArrival) {
   CaptureTally single(classifier.value(), 3600);
   for (const auto& o : packets) single.add(o);
   expect_same_tallies(tally(1, false), single.finish());
+  // A summary of one request is counted by the general path alone (entry_index, add_packets),
+  // never by the fast ones (add_first, add_fast, start_train): the same tallies.
+  CaptureTally general(classifier.value(), 3600);
+  for (const auto& o : packets) general.add_summary(o, 1, o.ip_length, o.time_ns);
+  expect_same_tallies(tally(CaptureTally::kRoundPackets, false), general.finish());
 }
 
 }  // namespace
