@@ -1,11 +1,13 @@
 #include "tally/capture_tally.h"
 
 #include <algorithm>
+#include <bit>
 #include <climits>
 #include <tuple>
 
 #include "core/time_bin.h"
 #include "tally/dense_ids.h"
+#include "tally/key_order.h"
 #include "tally/radix_sort.h"
 
 namespace iotcensus::tally {
@@ -36,37 +38,35 @@ struct SourceOrder {
   uint16_t class_id;
   uint32_t entry;
 };
-// Sorts rows made in entry order by (source, class, entry). IPv4 sources (IPv4-mapped) are
-// radix sorted on one 64-bit key (address, class), the rest compared; then both are merged.
-void sort_source_order(std::vector<SourceOrder>& rows) {
-  struct KeyEntry {
-    uint64_t key;
-    uint32_t entry;
-  };
-  std::vector<KeyEntry> v4;
+// Sorts the rows of entries 0, 1, ... (rows[i].entry == i) by (source, class, entry). IPv4
+// sources (IPv4-mapped) are radix sorted on (address, class), the rest compared; then both are
+// merged. `max_class` is the largest class id.
+void sort_source_order(std::vector<SourceOrder>& rows, uint16_t max_class) {
   std::vector<SourceOrder> other;
-  v4.reserve(rows.size());
-  for (const SourceOrder& o : rows) {
+  const int class_bits = std::bit_width(max_class);
+  KeyOrder v4(rows.size(), rows.size(), 32 + class_bits);
+  for (uint32_t i = 0; i < rows.size(); ++i) {
+    const SourceOrder& o = rows[i];
     if (o.source.is_v4()) {
-      v4.push_back(KeyEntry{o.source.lo << 16 | o.class_id, o.entry});
+      v4.push(i, (o.source.lo & 0xffffffff) << class_bits | o.class_id);
     } else {
       other.push_back(o);
     }
   }
-  radix_sort(v4, [](const KeyEntry& k) { return k.key; });
+  v4.sort();
   std::sort(other.begin(), other.end(), [](const SourceOrder& a, const SourceOrder& b) {
     return std::tie(a.source, a.class_id, a.entry) < std::tie(b.source, b.class_id, b.entry);
   });
   // An IPv4-mapped address is ::ffff:a.b.c.d (hi 0, lo 0x0000ffff........).
-  auto v4_row = [](const KeyEntry& k) {
-    return SourceOrder{
-        core::Address{0, core::Address::kV4MappedLoPrefix | (k.key >> 16 & 0xffffffff)},
-        static_cast<uint16_t>(k.key), k.entry};
+  auto v4_row = [&](size_t k) {
+    const uint64_t key = v4.key(k);
+    return SourceOrder{core::Address{0, core::Address::kV4MappedLoPrefix | key >> class_bits},
+                       static_cast<uint16_t>(key & ((uint64_t{1} << class_bits) - 1)), v4.index(k)};
   };
   size_t a = 0, b = 0, out = 0;
   while (a < v4.size() || b < other.size()) {
-    if (b == other.size() || (a < v4.size() && v4_row(v4[a]).source < other[b].source)) {
-      rows[out++] = v4_row(v4[a++]);
+    if (b == other.size() || (a < v4.size() && v4_row(a).source < other[b].source)) {
+      rows[out++] = v4_row(a++);
     } else {
       rows[out++] = other[b++];
     }
@@ -563,7 +563,7 @@ TallySet CaptureTally::finish() {
 
   // Sources: the entries sorted by (address, class), each run merged in entry order into one
   // summary. An entry's rank in this order sorts bin rows by source below.
-  sort_source_order(source_order);
+  sort_source_order(source_order, unclassified_id);
   out.sources.reserve(n_entries);
   // Histograms: a source of one entry with no histogram of its own (one run of intervals in
   // one bucket) shares the histogram of that (bucket, run); any other source has its own.
@@ -681,21 +681,17 @@ TallySet CaptureTally::finish() {
 
   // Bin rows in (bin, class, source) order: by group, then by the entry's rank. Rows of one
   // source under two rule masks that resolve to one class are then adjacent and merged.
-  struct KeyIndex {
-    uint64_t key;
-    uint32_t index;
-  };
-  std::vector<KeyIndex> order(bins_.size());
+  const int rank_bits = std::bit_width(n_entries);
+  KeyOrder order(bins_.size(), bins_.size(), std::bit_width(groups.size()) + rank_bits);
   size_t most_flag_rows = 0;  // rows of entries that raised flags
   for (uint32_t i = 0; i < bins_.size(); ++i) {
-    const BinRecord& r = bins_[i];
-    const EntryInfo& in = info[r.entry];
-    order[i] = KeyIndex{uint64_t{group_order[bin_group[i]]} << 32 | in.rank, i};
+    const EntryInfo& in = info[bins_[i].entry];
+    order.push(i, uint64_t{group_order[bin_group[i]]} << rank_bits | in.rank);
     most_flag_rows += in.flags != 0;
   }
   bin_group.clear();
   bin_group.shrink_to_fit();
-  radix_sort(order, [](const KeyIndex& k) { return k.key; });
+  order.sort();
   out.totals.resize(groups.size());
   for (uint32_t g = 0; g < groups.size(); ++g) {
     BinTotals& t = out.totals[group_order[g]];
@@ -707,16 +703,16 @@ TallySet CaptureTally::finish() {
   for (size_t k = 0; k < order.size(); ++k) {
     // Rows are visited in source order, at random: fetch rows, then their entries' info.
     constexpr size_t kAhead = 32;
-    if (k + 2 * kAhead < order.size()) __builtin_prefetch(&bins_[order[k + 2 * kAhead].index]);
-    if (k + kAhead < order.size()) __builtin_prefetch(&info[bins_[order[k + kAhead].index].entry]);
-    const BinRecord& r = bins_[order[k].index];
+    if (k + 2 * kAhead < order.size()) __builtin_prefetch(&bins_[order.index(k + 2 * kAhead)]);
+    if (k + kAhead < order.size()) __builtin_prefetch(&info[bins_[order.index(k + kAhead)].entry]);
+    const BinRecord& r = bins_[order.index(k)];
     const EntryInfo& in = info[r.entry];
     const uint16_t cls = in.class_id;
-    BinTotals& t = out.totals[order[k].key >> 32];
+    BinTotals& t = out.totals[order.key(k) >> rank_bits];
     t.packets += r.packets;
     t.bytes += r.bytes;
     if (in.keep_evidence) t.evidence_packets += r.evidence;
-    const core::Address& src = source_order[static_cast<uint32_t>(order[k].key)].source;
+    const core::Address& src = source_order[order.key(k) & ((uint64_t{1} << rank_bits) - 1)].source;
     BinSource row{r.bin, cls, src, r.packets};
     if (r.multi) {
       const Split& found = splits[EntryBinKey{r.entry, r.bin}];
@@ -747,21 +743,46 @@ TallySet CaptureTally::finish() {
       append_flag_row(BinFlag{r.bin, cls, src, in.flags, r.packets}, out.bin_flags);
   }
 
-  // Ports: one key per (group, port), sorted and unique.
-  std::vector<uint64_t> port_keys(ports_.size());
-  for (size_t i = 0; i < ports_.size(); ++i) {
-    const PortKey& p = ports_[i];
-    port_keys[i] = uint64_t{group_order[group_of(p.bin, info[p.entry].class_id)]} << 16 | p.port;
+  // Ports: one row per (group, port), in that order. While a bitmap of every port of every
+  // group (8 KB a group) is no larger than a list of the ports seen, it marks them; else each
+  // is a key (group, port), and the keys are sorted and made unique.
+  constexpr size_t kPortWords = 65536 / 64;
+  auto group_of_port = [&](const PortKey& p) {
+    return group_order[group_of(p.bin, info[p.entry].class_id)];
+  };
+  if (groups.size() * kPortWords <= ports_.size() + 16 * kPortWords) {
+    std::vector<uint64_t> seen(groups.size() * kPortWords);
+    for (const PortKey& p : ports_) {
+      seen[group_of_port(p) * kPortWords + p.port / 64] |= uint64_t{1} << (p.port % 64);
+    }
+    size_t rows = 0;
+    for (const uint64_t w : seen) rows += static_cast<size_t>(std::popcount(w));
+    out.bin_ports.reserve(rows);
+    for (size_t g = 0; g < groups.size(); ++g) {
+      const BinTotals& t = out.totals[g];
+      for (size_t w = 0; w < kPortWords; ++w) {
+        for (uint64_t bits = seen[g * kPortWords + w]; bits != 0; bits &= bits - 1) {
+          const auto port =
+              static_cast<uint16_t>(w * 64 + static_cast<size_t>(std::countr_zero(bits)));
+          out.bin_ports.push_back(BinPort{t.bin_start, t.class_id, port});
+        }
+      }
+    }
+  } else {
+    std::vector<uint64_t> port_keys(ports_.size());
+    for (size_t i = 0; i < ports_.size(); ++i) {
+      port_keys[i] = uint64_t{group_of_port(ports_[i])} << 16 | ports_[i].port;
+    }
+    radix_sort(port_keys, [](uint64_t k) { return k; });
+    port_keys.erase(std::unique(port_keys.begin(), port_keys.end()), port_keys.end());
+    out.bin_ports.reserve(port_keys.size());
+    for (const uint64_t k : port_keys) {
+      const BinTotals& t = out.totals[k >> 16];
+      out.bin_ports.push_back(BinPort{t.bin_start, t.class_id, static_cast<uint16_t>(k)});
+    }
   }
   ports_.clear();
   ports_.shrink_to_fit();
-  radix_sort(port_keys, [](uint64_t k) { return k; });
-  port_keys.erase(std::unique(port_keys.begin(), port_keys.end()), port_keys.end());
-  out.bin_ports.reserve(port_keys.size());
-  for (const uint64_t k : port_keys) {
-    const BinTotals& t = out.totals[k >> 16];
-    out.bin_ports.push_back(BinPort{t.bin_start, t.class_id, static_cast<uint16_t>(k)});
-  }
   return out;
 }
 

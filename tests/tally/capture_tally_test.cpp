@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -342,6 +343,43 @@ TEST(CaptureTally, EachRequestOnANewPortIsATrainOfItsOwn) {
   EXPECT_EQ(r.interval_ns, a);  // the sender with the most requests
   EXPECT_EQ(r.anchor_ns, kT0 + 29 * a);
   EXPECT_EQ(out.bin_ports.size(), 50u);  // every port, once
+}
+
+// Ports are listed once per (bin, class), in (bin, class, port) order, both when a few groups
+// mark them in bitmaps and when many groups sort them as keys.
+TEST(CaptureTally, EachPortIsListedOncePerBinAndClass) {
+  auto classifier = cli::RuleOptions{}.load();
+  ASSERT_TRUE(classifier);
+  for (const int64_t minutes : {3, 90}) {
+    SCOPED_TRACE(minutes);
+    CaptureTally t(classifier.value(), 60);
+    std::vector<core::Observation> packets;
+    for (int64_t s = 0; s < 20; ++s) {
+      const std::string src = "192.0.2." + std::to_string(s + 1);
+      for (int64_t k = 0; k * 1'080'000'000 < minutes * 60'000'000'000; ++k) {
+        // A new port every 13 requests, the same as three other sources' (each port is seen
+        // several times in a bin); a class of their own for one source in five.
+        core::Observation o = netgear(src, kT0 + k * 1'080'000'000 + s * 1000,
+                                      static_cast<uint16_t>(1024 + (s % 4 * 7 + k / 13) % 300));
+        packets.push_back(s % 5 == 0 ? with_version(o, 3) : o);
+      }
+    }
+    std::sort(packets.begin(), packets.end(),
+              [](const auto& x, const auto& y) { return x.time_ns < y.time_ns; });
+    for (const auto& o : packets) t.add(o);
+    const TallySet out = t.finish();
+    std::map<core::Address, uint16_t> class_of;
+    for (const auto& s : out.sources) class_of.emplace(s.source, s.class_id);
+    ASSERT_EQ(class_of.size(), 20u);
+    std::set<std::tuple<int64_t, uint16_t, uint16_t>> expected;
+    for (const auto& o : packets) {
+      expected.emplace(o.time_ns / 60'000'000'000 * 60, class_of.at(o.src), o.src_port);
+    }
+    std::vector<std::tuple<int64_t, uint16_t, uint16_t>> listed;
+    for (const auto& p : out.bin_ports) listed.emplace_back(p.bin_start, p.class_id, p.port);
+    EXPECT_EQ(listed, std::vector(expected.begin(), expected.end()));
+    EXPECT_EQ(out.totals.size(), static_cast<size_t>(minutes) * 2);  // two classes a minute
+  }
 }
 
 // The fields of each kind of row, to compare rows whole.
