@@ -92,6 +92,7 @@ CaptureTally::CaptureTally(const classify::Classifier& classifier, int64_t bin_w
                            size_t round_packets)
     : classifier_(classifier),
       matches_(classifier),
+      cadence_buckets_(classify::CadenceBucketTable::instance()),
       bin_width_s_(bin_width_s),
       round_packets_(std::max<size_t>(round_packets, 1)),
       indexes_() {
@@ -168,7 +169,7 @@ void CaptureTally::count_run(size_t partition, const Pending* p, size_t n) {
   };
   // Entries are made here, in packet order; a candidate found before an earlier packet made its
   // entry is confirmed or looked up again.
-  auto count = [&](size_t j) {
+  auto count = [&](size_t j) __attribute__((always_inline)) {
     const uint32_t c = candidates[j % kRing];
     const uint32_t mask_id = p[j].mask_id & ~kEvidence;
     uint32_t entry = c;
@@ -418,12 +419,11 @@ void CaptureTally::add_packets(const Pending& obs, uint32_t index, uint64_t pack
 template <class E>
 void CaptureTally::add_interval(uint32_t index, E& e, int64_t interval_ns) {
   // In the run's bucket (an interval of 0 with no run yet is in bucket 0 too).
-  if (classify::CadenceHistogram::in_bucket(interval_ns, e.cadence_bucket) &&
-      e.cadence_run < UINT16_MAX) {
+  if (cadence_buckets_.in_bucket(interval_ns, e.cadence_bucket) && e.cadence_run < UINT16_MAX) {
     ++e.cadence_run;
     return;
   }
-  const auto bucket = static_cast<uint8_t>(classify::CadenceHistogram::bucket_of(interval_ns));
+  const auto bucket = static_cast<uint8_t>(cadence_buckets_.bucket_of(interval_ns));
   flush_cadence(index, e);
   e.cadence_bucket = bucket;
   e.cadence_run = 1;

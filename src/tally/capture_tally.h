@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "classify/cadence.h"
+#include "classify/cadence_bucket.h"
 #include "classify/classifier.h"
 #include "classify/match_cache.h"
 #include "core/observation.h"
@@ -215,6 +216,9 @@ class CaptureTally {
 
   const classify::Classifier& classifier_;
   classify::MatchCache matches_;  // per packet shape; numbers the masks (Hot::mask_id)
+  // CadenceHistogram's buckets (the same as its in_bucket and bucket_of, without their check
+  // that the table is made, per packet).
+  const classify::CadenceBucketTable& cadence_buckets_;
   int64_t bin_width_s_;
   size_t round_packets_;
   // Packets matched but not counted yet, by partition; 1024 of them (32 KB) a block.
