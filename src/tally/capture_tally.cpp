@@ -485,6 +485,21 @@ void CaptureTally::spill(uint32_t index, Entry& e) {
   e.bin_trains = 0;
 }
 
+void CaptureTally::spill_current(uint32_t index) {
+  const Hot& h = hot_[index];
+  const Cold& c = cold_[index];
+  const uint64_t packets = uint64_t{c.bin_packets_high} << 32 | h.bin_packets;
+  if (packets == 0) return;
+  const bool multi = c.bin_trains > 0;
+  const int64_t bin = bin_ids_.key(h.bin_id - 1);
+  const Train train{h.train_first_ns, (h.state & kTrainLastApart) ? c.train_last_ns : h.last_ns,
+                    c.train_packets_high << 16 | h.train_packets};
+  if (multi) trains_.push_back(TrainRecord{index, bin, train});
+  bins_.push_back(BinRecord{index, multi, bin, packets,
+                            uint64_t{c.bin_bytes_high} << 32 | h.bin_bytes,
+                            uint64_t{c.bin_evidence_high} << 32 | h.bin_evidence, train});
+}
+
 TallySet CaptureTally::finish() {
   count_pending();
   TallySet out;
@@ -533,30 +548,39 @@ TallySet CaptureTally::finish() {
     return ids;
   };
   // An entry without a histogram holds one run of intervals in one bucket, so its resolution
-  // depends on (mask, bucket, run) alone: kept for the next entry of that kind.
+  // depends on (mask, bucket, run) alone: kept for the next entry of that kind, with whether
+  // the class is the mask's leading one (whose evidence counts).
   struct Memo {
     uint64_t key = UINT64_MAX;
     Resolved resolved;
+    bool keep_evidence = false;
   };
   std::vector<Memo> memo(1024);
   for (uint32_t i = 0; i < n_entries; ++i) {
-    // Spilled here and (if it has a histogram) flushed into it, but not packed again: an entry
-    // without a histogram is one run, which cadence_now makes into one again below.
-    Entry e = unpack(i);
-    first_ns_ = std::min(first_ns_, e.first_ns);
-    last_ns_ = std::max(last_ns_, e.last_ns);
-    if (e.bin != INT64_MIN && e.bin_packets > 0) spill(i, e);
-    if (cold_[i].cadence != 0) flush_cadence(i, e);
-    Resolved r;
-    if (cold_[i].cadence == 0) {
+    const Hot& h = hot_[i];
+    const Cold& c = cold_[i];
+    first_ns_ = std::min(first_ns_, c.first_ns);
+    last_ns_ = std::max(last_ns_, h.last_ns);
+    if (c.cadence == 0) {
+      // Read from the entry's parts as they are (it is not changed, only its bin recorded).
+      if (h.bin_id != 0) spill_current(i);
       const uint64_t key =
-          uint64_t{hot_[i].mask_id} << 24 | uint64_t{e.cadence_bucket} << 16 | e.cadence_run;
+          uint64_t{h.mask_id} << 24 | uint64_t{h.cadence_bucket} << 16 | h.cadence_run;
       Memo& m = memo[mix64(key) % memo.size()];
-      if (m.key != key) m = Memo{key, resolve(e.key.mask, cadence_now(i, e))};
-      r = m.resolved;
-    } else {
-      r = resolve(e.key.mask, cadence_now(i, e));
+      if (m.key != key) {
+        const uint64_t mask = matches_.mask_of(h.mask_id);
+        const Resolved r = resolve(mask, cadence_now(i, h));
+        m = Memo{key, r, r.rule >= 0 && r.rule == classifier_.leading_class(mask)};
+      }
+      info[i] = EntryInfo{m.resolved.flags, 0, m.resolved.class_id, m.keep_evidence};
+      source_order[i] = SourceOrder{h.address, m.resolved.class_id, i};
+      continue;
     }
+    // Spilled here and flushed into its histogram, but not packed again.
+    Entry e = unpack(i);
+    if (e.bin != INT64_MIN && e.bin_packets > 0) spill(i, e);
+    flush_cadence(i, e);
+    const Resolved r = resolve(e.key.mask, cadence_now(i, e));
     info[i] = EntryInfo{r.flags, 0, r.class_id, r.rule >= 0 && r.rule == e.leading_class};
     source_order[i] = SourceOrder{e.key.address, r.class_id, i};
   }
