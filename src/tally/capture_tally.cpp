@@ -561,9 +561,9 @@ TallySet CaptureTally::finish() {
     const Cold& c = cold_[i];
     first_ns_ = std::min(first_ns_, c.first_ns);
     last_ns_ = std::max(last_ns_, h.last_ns);
+    // The current bin is recorded from the entry's lines as they are; the entry is not changed.
+    if (h.bin_id != 0) spill_current(i);
     if (c.cadence == 0) {
-      // Read from the entry's parts as they are (it is not changed, only its bin recorded).
-      if (h.bin_id != 0) spill_current(i);
       const uint64_t key =
           uint64_t{h.mask_id} << 24 | uint64_t{h.cadence_bucket} << 16 | h.cadence_run;
       Memo& m = memo[mix64(key) % memo.size()];
@@ -576,9 +576,8 @@ TallySet CaptureTally::finish() {
       source_order[i] = SourceOrder{h.address, m.resolved.class_id, i};
       continue;
     }
-    // Spilled here and flushed into its histogram, but not packed again.
+    // Flushed into its histogram, but not packed again.
     Entry e = unpack(i);
-    if (e.bin != INT64_MIN && e.bin_packets > 0) spill(i, e);
     flush_cadence(i, e);
     const Resolved r = resolve(e.key.mask, cadence_now(i, e));
     info[i] = EntryInfo{r.flags, 0, r.class_id, r.rule >= 0 && r.rule == e.leading_class};

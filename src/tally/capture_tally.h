@@ -178,8 +178,8 @@ class CaptureTally {
   // packet (not counted here) starts the next.
   [[gnu::noinline]] void start_train(const Pending& p, uint32_t index);
   void spill(uint32_t index, Entry& e);
-  // spill() of the entry's current bin (it has one), read from its Hot and Cold as they are;
-  // they are left unchanged (finish()).
+  // Records the entry's current bin (it has one) as spill() would, read from its Hot and Cold
+  // as they are, which are left unchanged (finish()).
   void spill_current(uint32_t index);
   // Moves the entry's held-back run of intervals (of an Entry or Hot) into its histogram.
   template <class E>
